@@ -1,0 +1,413 @@
+"""Progress events, the cancel token and the tracker that turns work into an honest bar.
+
+The pipeline owns one :class:`ProgressTracker`. Each stage gets a slice of the bar sized by its
+expected cost (items times per-item seconds, calibrated from earlier runs), so the bar tracks
+elapsed time instead of jumping. Domain code never sees the tracker: it gets a plain
+:data:`StepCallback` ``(done, total, item=None, message=None)`` for its own stage.
+
+Events are throttled here, at the source (about ten a second), and a heartbeat thread re-emits
+the current state so a run is never silent for more than half a second, even inside one long call.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Literal, Protocol
+
+__all__ = [
+    "STAGES",
+    "STAGE_IDS",
+    "STAGE_LABELS",
+    "ProgressEvent",
+    "ProgressCallback",
+    "StepCallback",
+    "CancelToken",
+    "Cancelled",
+    "ProgressTracker",
+    "no_progress",
+    "no_step",
+    "format_duration",
+]
+
+State = Literal["running", "done", "failed", "cancelled"]
+
+#: Stage ids in order, with the label people read.
+STAGES: tuple[tuple[str, str], ...] = (
+    ("load", "Reading files"),
+    ("validate", "Checking and cleaning data"),
+    ("kpis", "Computing KPIs"),
+    ("forecast", "Forecasting"),
+    ("reconcile", "Reconciling segments"),
+    ("anomalies", "Finding anomalies"),
+    ("correlations", "Analysing drivers and correlations"),
+    ("charts", "Drawing charts"),
+    ("write", "Writing the report"),
+)
+STAGE_IDS: tuple[str, ...] = tuple(s for s, _ in STAGES)
+STAGE_LABELS: dict[str, str] = dict(STAGES)
+
+THROTTLE_S = 0.1
+HEARTBEAT_S = 0.25
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One report of where a run is; the same keys appear in ``--progress json``."""
+
+    run_id: str
+    state: State
+    stage: str
+    stage_label: str
+    stage_index: int
+    stage_count: int
+    fraction: float
+    stage_fraction: float
+    message: str
+    item: str | None
+    done: int
+    total: int
+    elapsed_s: float
+    eta_s: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Give the event as a JSON-ready dict."""
+        data = asdict(self)
+        data["fraction"] = round(self.fraction, 5)
+        data["stage_fraction"] = round(self.stage_fraction, 5)
+        data["elapsed_s"] = round(self.elapsed_s, 3)
+        data["eta_s"] = None if self.eta_s is None else round(self.eta_s, 2)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ProgressEvent:
+        """Build an event from :meth:`to_json` output."""
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+    @property
+    def finished(self) -> bool:
+        """True for the last event of a run."""
+        return self.state != "running"
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+class StepCallback(Protocol):
+    """What domain code calls to report its own progress within its stage."""
+
+    def __call__(
+        self, done: int, total: int, item: str | None = None, message: str | None = None
+    ) -> None: ...
+
+
+def no_progress(event: ProgressEvent) -> None:
+    """Ignore a progress event (the default callback)."""
+
+
+def no_step(done: int, total: int, item: str | None = None, message: str | None = None) -> None:
+    """Ignore a step report (the default for domain functions)."""
+
+
+class Cancelled(Exception):
+    """Raised inside a run when its cancel token has been set."""
+
+
+class CancelToken:
+    """A flag polled by the work: set it from any thread to stop a run."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the run to stop as soon as it next checks."""
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` has been called."""
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        """Raise :class:`Cancelled` if the run has been asked to stop."""
+        if self._event.is_set():
+            raise Cancelled()
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to ``timeout`` seconds, waking early on cancel; give whether cancelled."""
+        return self._event.wait(timeout)
+
+
+def format_duration(seconds: float | None) -> str:
+    """Give a duration the way people say it: '0.4 s', '12 s', '3 min 05 s'."""
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+@dataclass
+class _StageState:
+    stage: str
+    index: int
+    started: float
+    expected_s: float
+    start_fraction: float
+    share: float  # of the whole bar
+    done: int = 0
+    total: int = 0
+    item: str | None = None
+    message: str = ""
+
+
+class ProgressTracker:
+    """Turn stage starts and item counts into throttled, monotonic :class:`ProgressEvent` s.
+
+    Parameters
+    ----------
+    run_id
+        Identifies the run in every event.
+    on_progress
+        Receives events; called from the pipeline thread or the heartbeat thread, never both at
+        once.
+    expected_s
+        Expected seconds per stage id (the plan); may be revised with :meth:`replan`.
+    stages
+        The stage ids of this run, in order.
+    """
+
+    def __init__(
+        self,
+        run_id: str,
+        on_progress: ProgressCallback = no_progress,
+        expected_s: Mapping[str, float] | None = None,
+        stages: Sequence[str] = STAGE_IDS,
+        clock: Callable[[], float] = time.monotonic,
+        heartbeat: bool = True,
+    ) -> None:
+        self.run_id = run_id
+        self.stages = tuple(stages)
+        self._on_progress = on_progress
+        self._clock = clock
+        self._expected = {s: 1.0 for s in self.stages}
+        if expected_s:
+            self.replan(expected_s)
+        self._lock = threading.RLock()
+        self._t0 = clock()
+        self._fraction = 0.0
+        self._current: _StageState | None = None
+        self._last_emit = -math.inf
+        self._last_event: ProgressEvent | None = None
+        self._durations: dict[str, float] = {}
+        self._items: dict[str, int] = {}
+        self._closed = False
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+        if heartbeat:
+            self._heartbeat = threading.Thread(
+                target=self._beat, name=f"progress-heartbeat-{run_id}", daemon=True
+            )
+            self._heartbeat.start()
+
+    # -- plan -----------------------------------------------------------------------------
+    def replan(self, expected_s: Mapping[str, float]) -> None:
+        """Revise the expected seconds of stages not yet finished (the bar never goes back)."""
+        for stage, seconds in expected_s.items():
+            if stage in self._expected and stage not in getattr(self, "_durations", {}):
+                self._expected[stage] = max(float(seconds), 1e-3)
+
+    @property
+    def stage_durations(self) -> dict[str, float]:
+        """Seconds each finished stage took."""
+        return dict(self._durations)
+
+    @property
+    def stage_items(self) -> dict[str, int]:
+        """Item count each finished stage reported (0 when it had none)."""
+        return dict(self._items)
+
+    @property
+    def elapsed_s(self) -> float:
+        """Seconds since the run started."""
+        return self._clock() - self._t0
+
+    # -- stages ---------------------------------------------------------------------------
+    def start_stage(self, stage: str, total: int = 0, message: str | None = None) -> None:
+        """Begin a stage; ``total`` is its item count when known."""
+        with self._lock:
+            if self._current is not None:
+                self._end_current()
+            index = self.stages.index(stage)
+            remaining = self.stages[index:]
+            remaining_expected = sum(self._expected[s] for s in remaining)
+            share = (1.0 - self._fraction) * self._expected[stage] / max(remaining_expected, 1e-9)
+            self._current = _StageState(
+                stage=stage,
+                index=index,
+                started=self._clock(),
+                expected_s=self._expected[stage],
+                start_fraction=self._fraction,
+                share=share,
+                total=max(int(total), 0),
+                message=message or STAGE_LABELS.get(stage, stage),
+            )
+            self._emit(force=True)
+
+    def step(
+        self, done: int, total: int, item: str | None = None, message: str | None = None
+    ) -> None:
+        """Report ``done`` of ``total`` items in the current stage (a :data:`StepCallback`)."""
+        with self._lock:
+            cur = self._current
+            if cur is None:
+                return
+            cur.done = max(int(done), 0)
+            cur.total = max(int(total), cur.done)
+            cur.item = item
+            if message:
+                cur.message = message
+            self._emit(force=cur.total > 0 and cur.done >= cur.total)
+
+    def finish(self, state: State, message: str = "") -> ProgressEvent:
+        """Close the run with its final state; give the last event (always emitted)."""
+        with self._lock:
+            if self._current is not None and state == "done":
+                self._end_current()
+            elif self._current is not None:
+                self._durations[self._current.stage] = self._clock() - self._current.started
+            self._closed = True
+            self._stop.set()
+            last = self._last_event
+            stage = last.stage if last else self.stages[0]
+            index = self.stages.index(stage)
+            fraction = 1.0 if state == "done" else self._fraction
+            event = ProgressEvent(
+                run_id=self.run_id,
+                state=state,
+                stage=stage,
+                stage_label=STAGE_LABELS.get(stage, stage),
+                stage_index=index + 1,
+                stage_count=len(self.stages),
+                fraction=fraction,
+                stage_fraction=1.0 if state == "done" else (last.stage_fraction if last else 0.0),
+                message=message or _final_message(state, self.elapsed_s),
+                item=None,
+                done=last.done if last else 0,
+                total=last.total if last else 0,
+                elapsed_s=self.elapsed_s,
+                eta_s=0.0 if state == "done" else None,
+            )
+            self._deliver(event)
+            return event
+
+    def close(self) -> None:
+        """Stop the heartbeat without a final event (used when the caller reports the end)."""
+        self._closed = True
+        self._stop.set()
+
+    # -- internals --------------------------------------------------------------------------
+    def _end_current(self) -> None:
+        cur = self._current
+        assert cur is not None
+        self._durations[cur.stage] = self._clock() - cur.started
+        self._items[cur.stage] = cur.total
+        self._fraction = min(1.0, cur.start_fraction + cur.share)
+        self._current = None
+
+    def _stage_fraction(self, cur: _StageState, now: float) -> float:
+        if cur.total > 0:
+            return min(1.0, cur.done / cur.total)
+        # No item counts: follow the clock against the calibrated expectation, never claiming
+        # the stage is over before it says so.
+        return min(0.9, (now - cur.started) / max(cur.expected_s, 1e-3) * 0.9)
+
+    def _eta(self, now: float, stage_fraction: float, fraction: float) -> float | None:
+        cur = self._current
+        elapsed = now - self._t0
+        if cur is None or elapsed < 0.3 or fraction <= 0.005:
+            return None
+        index = self.stages.index(cur.stage)
+        planned_left = cur.expected_s * (1 - stage_fraction) + sum(
+            self._expected[s] for s in self.stages[index + 1 :]
+        )
+        planned_done = sum(self._durations.values()) + cur.expected_s * stage_fraction
+        # Scale the plan by how fast this run has really been going so far.
+        speed = elapsed / planned_done if planned_done > 0.05 else 1.0
+        speed = min(max(speed, 0.25), 4.0)
+        by_plan = planned_left * speed
+        by_rate = elapsed * (1 - fraction) / fraction
+        weight = min(fraction * 2, 1.0)  # trust the observed rate more as the run goes on
+        return max(0.0, (1 - weight) * by_plan + weight * by_rate)
+
+    def _emit(self, force: bool = False) -> None:
+        now = self._clock()
+        if self._closed or self._current is None:
+            return
+        if not force and now - self._last_emit < THROTTLE_S:
+            return
+        cur = self._current
+        stage_fraction = self._stage_fraction(cur, now)
+        fraction = min(1.0, cur.start_fraction + cur.share * stage_fraction)
+        if self._last_event is not None:
+            fraction = max(fraction, self._last_event.fraction)
+        event = ProgressEvent(
+            run_id=self.run_id,
+            state="running",
+            stage=cur.stage,
+            stage_label=STAGE_LABELS.get(cur.stage, cur.stage),
+            stage_index=cur.index + 1,
+            stage_count=len(self.stages),
+            fraction=fraction,
+            stage_fraction=stage_fraction,
+            message=cur.message,
+            item=cur.item,
+            done=cur.done,
+            total=cur.total,
+            elapsed_s=now - self._t0,
+            eta_s=self._eta(now, stage_fraction, fraction),
+        )
+        self._last_emit = now
+        self._deliver(event)
+
+    def _deliver(self, event: ProgressEvent) -> None:
+        self._last_event = event
+        self._on_progress(event)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            with self._lock:
+                if self._closed:
+                    return
+                if self._clock() - self._last_emit >= HEARTBEAT_S:
+                    self._emit(force=True)
+
+    @property
+    def last_event(self) -> ProgressEvent | None:
+        """The most recent event delivered."""
+        return self._last_event
+
+    def snapshot(self) -> ProgressEvent | None:
+        """Give the last event with the clock brought up to now (for displays that tick)."""
+        last = self._last_event
+        if last is None:
+            return None
+        return replace(last, elapsed_s=self.elapsed_s)
+
+
+def _final_message(state: State, elapsed: float) -> str:
+    return {
+        "done": f"Report ready in {format_duration(elapsed)}",
+        "failed": "The run failed",
+        "cancelled": "Cancelled",
+        "running": "",
+    }[state]
