@@ -62,12 +62,8 @@ class ReportConfig:
         if self.page_size not in ("A4", "Letter"):
             raise ConfigError(f"Page size must be A4 or Letter, not {self.page_size}")
         # Keep the canonical order whatever order the user typed.
-        object.__setattr__(
-            self, "levels", tuple(lv for lv in ALL_LEVELS if lv in self.levels)
-        )
-        object.__setattr__(
-            self, "formats", tuple(f for f in ALL_FORMATS if f in self.formats)
-        )
+        object.__setattr__(self, "levels", tuple(lv for lv in ALL_LEVELS if lv in self.levels))
+        object.__setattr__(self, "formats", tuple(f for f in ALL_FORMATS if f in self.formats))
         object.__setattr__(self, "mapping", dict(self.mapping))
 
     def to_json(self) -> dict[str, Any]:

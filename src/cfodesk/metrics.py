@@ -75,8 +75,9 @@ def metric_info(name: str) -> MetricInfo:
         return info
     lowered = name.lower()
     if any(word in lowered for word in _RATIO_WORDS):
-        return MetricInfo(name, _humanise(name), kind="ratio", unit="percent",
-                          nonnegative=False, known=False)
+        return MetricInfo(
+            name, _humanise(name), kind="ratio", unit="percent", nonnegative=False, known=False
+        )
     return MetricInfo(name, _humanise(name), nonnegative=False, known=False)
 
 

@@ -22,7 +22,9 @@ def check_destination(out_dir: str | Path, *, overwrite: bool) -> Path:
     """Give the resolved destination, refusing an existing non-empty folder unless overwriting."""
     out = Path(out_dir).expanduser().resolve()
     if out.exists() and not out.is_dir():
-        raise OutputError(f"'{out}' exists and is a file, not a folder", hint="Choose another --out")
+        raise OutputError(
+            f"'{out}' exists and is a file, not a folder", hint="Choose another --out"
+        )
     if out.is_dir() and any(out.iterdir()) and not overwrite:
         raise OutputError(
             f"The output folder '{out}' already exists and is not empty",

@@ -1,0 +1,373 @@
+"""run_report: the one function that turns finance exports into a report, stage by stage.
+
+The GUI and the CLI are thin faces over it. It reports progress through a plain callback, checks
+a :class:`~cfodesk.progress.CancelToken` between items, records the run in the history and, when
+given an output folder, writes the report there atomically.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import __version__
+from .config import ReportConfig
+from .errors import CfoDeskError, InputError
+from .history import HistoryStore
+from .model import Panel, Report
+from .progress import (
+    STAGE_IDS,
+    Cancelled,
+    CancelToken,
+    ProgressCallback,
+    ProgressEvent,
+    ProgressTracker,
+    StepCallback,
+    no_progress,
+)
+
+__all__ = ["run_report", "new_run_id", "plan_stages", "DEFAULT_RATES"]
+
+T = TypeVar("T")
+
+#: Seconds per planning unit and fixed seconds per stage, before history calibrates them.
+#: Units: load/validate = MB of input; kpis..write = series (forecast: series per worker).
+DEFAULT_RATES: dict[str, tuple[float, float]] = {
+    "load": (0.4, 0.05),
+    "validate": (0.6, 0.1),
+    "kpis": (0.0008, 0.05),
+    "forecast": (0.06, 0.3),
+    "reconcile": (0.001, 0.05),
+    "anomalies": (0.004, 0.1),
+    "correlations": (0.002, 0.2),
+    "charts": (0.002, 1.5),
+    "write": (0.003, 1.0),
+}
+
+
+def new_run_id() -> str:
+    """Give a fresh run id: sortable by time, unique."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def plan_stages(units: dict[str, float], rates: dict[str, tuple[float, float]]) -> dict[str, float]:
+    """Give the expected seconds of each stage: units times per-unit cost plus a fixed cost."""
+    plan = {}
+    for stage, count in units.items():
+        per_unit, fixed = rates.get(stage, DEFAULT_RATES.get(stage, (0.0, 0.1)))
+        plan[stage] = per_unit * count + fixed
+    return plan
+
+
+@dataclass
+class _Run:
+    """The mutable state of one run while it goes: tracker, history buffer, plan units."""
+
+    run_id: str
+    tracker: ProgressTracker
+    cancel: CancelToken
+    history: HistoryStore | None
+    rates: dict[str, tuple[float, float]]
+    units: dict[str, float] = field(default_factory=dict)
+    pending: list[tuple[int, ProgressEvent]] = field(default_factory=list)
+
+    def stage(
+        self, stage: str, work: Callable[[StepCallback], T], *, message: str | None = None
+    ) -> T:
+        """Run one stage's work with a step callback for its slice of the bar."""
+        self.cancel.raise_if_cancelled()
+        self.tracker.start_stage(stage, message=message)
+        result = work(self.tracker.step)
+        self.cancel.raise_if_cancelled()
+        self.flush_history()
+        return result
+
+    def replan(self, **units: float) -> None:
+        self.units.update(units)
+        self.tracker.replan(plan_stages(self.units, self.rates))
+
+    def flush_history(self) -> None:
+        if self.history is not None and self.pending:
+            batch, self.pending[:] = list(self.pending), []
+            self.history.add_events(self.run_id, batch)
+
+
+def run_report(
+    sources: Sequence[str | Path],
+    config: ReportConfig | None = None,
+    on_progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    *,
+    out_dir: str | Path | None = None,
+    overwrite: bool = False,
+    history: HistoryStore | None = None,
+    run_id: str | None = None,
+) -> Report:
+    """Give the report on ``sources``; write it to ``out_dir`` when given.
+
+    Raises
+    ------
+    CfoDeskError
+        The input or options cannot be used (the message says what and where).
+    Cancelled
+        ``cancel`` was set; nothing was written.
+    """
+    from .export.atomic import StagingFolder
+
+    config = config or ReportConfig()
+    cancel = cancel or CancelToken()
+    run_id = run_id or new_run_id()
+    paths = [Path(s) for s in sources]
+    if not paths:
+        raise InputError("No input file was given", hint="Name at least one CSV or Excel file")
+    # Refuse a bad destination before doing any work.
+    staging = StagingFolder(out_dir, overwrite=overwrite) if out_dir is not None else None
+    stages = STAGE_IDS if staging is not None else STAGE_IDS[:-2]
+    rates = dict(DEFAULT_RATES)
+    if history is not None:
+        rates.update(history.stage_rates())
+
+    seq = 0
+    run: _Run
+
+    def emit(event: ProgressEvent) -> None:
+        nonlocal seq
+        seq += 1
+        run.pending.append((seq, event))
+        on_progress(event)
+
+    tracker = ProgressTracker(run_id, emit, stages=stages)
+    run = _Run(run_id, tracker, cancel, history, rates)
+    input_mb = sum(p.stat().st_size for p in paths if p.is_file()) / 1e6
+    guessed_series = max(20.0, input_mb * 2000)
+    run.replan(**_units(stages, input_mb, guessed_series, config, n_metrics=10))
+    if history is not None:
+        history.start_run(
+            run_id,
+            [str(p.resolve()) for p in paths],
+            config.to_json(),
+            __version__,
+            output_dir=str(staging.destination) if staging else None,
+        )
+    try:
+        report = _run_stages(run, paths, config, staging)
+    except Cancelled:
+        _close(run, "cancelled", None, staging)
+        raise
+    except CfoDeskError as exc:
+        _close(run, "failed", str(exc), staging)
+        raise
+    except BaseException as exc:
+        _close(run, "failed", f"Internal error: {type(exc).__name__}: {exc}", staging)
+        raise
+    _close(run, "done", None, staging)
+    return report
+
+
+def _units(
+    stages: Sequence[str], input_mb: float, series: float, config: ReportConfig, n_metrics: int
+) -> dict[str, float]:
+    jobs = max(1, config.jobs)
+    units = {
+        "load": input_mb,
+        "validate": input_mb,
+        "kpis": series,
+        "forecast": series / min(jobs, max(1.0, series / 30)),
+        "reconcile": series,
+        "anomalies": series,
+        "correlations": series,
+        "charts": float(n_metrics) + 4,
+        "write": series * max(1, len(config.formats)) / 5,
+    }
+    return {s: units[s] for s in stages}
+
+
+def _close(run: _Run, state: str, error: str | None, staging: Any) -> None:
+    if staging is not None and not staging.committed:
+        staging.discard()
+    final = run.tracker.finish(state, message=error or "")  # type: ignore[arg-type]
+    del final
+    run.flush_history()
+    if run.history is not None:
+        durations = run.tracker.stage_durations
+        run.history.finish_run(
+            run.run_id,
+            state,
+            output_dir=str(staging.destination)
+            if staging is not None and staging.committed
+            else None,
+            error=error,
+            stage_durations=durations if state == "done" else {},
+            stage_items={s: int(round(u)) for s, u in run.units.items() if s in durations}
+            if state == "done"
+            else {},
+        )
+
+
+def _run_stages(run: _Run, paths: list[Path], config: ReportConfig, staging: Any) -> Report:
+    from .analytics.panel import build_panel
+    from .data import prepare_dataset
+    from .data.read import read_sources
+
+    tables = run.stage(
+        "load",
+        lambda step: read_sources(paths, sheet=config.sheet, on_progress=step, cancel=run.cancel),
+    )
+    dataset = run.stage(
+        "validate",
+        lambda step: prepare_dataset(
+            tables, mapping=config.mapping, on_progress=step, cancel=run.cancel
+        ),
+    )
+    panel = build_panel(dataset, config.levels)
+    notes = _level_notes(config, dataset.dimensions)
+    if len(panel) == 0:
+        raise InputError("The data has no metric to analyse", file=paths[0])
+    stages = run.tracker.stages
+    run.replan(
+        **_units(
+            stages,
+            run.units.get("load", 0.0),
+            float(len(panel)),
+            config,
+            n_metrics=len(panel.metrics),
+        )
+    )
+
+    kpis, drivers = run.stage("kpis", lambda step: _kpis_and_drivers(panel, step, run.cancel))
+    base = run.stage("forecast", lambda step: _forecast(panel, config, step, run.cancel))
+    forecast = run.stage("reconcile", lambda step: _reconcile(panel, base, step, run.cancel))
+    anomalies = run.stage("anomalies", lambda step: _anomalies(panel, forecast, step, run.cancel))
+    correlations, scenarios, narrative = run.stage(
+        "correlations",
+        lambda step: _insights(panel, config, kpis, forecast, anomalies, drivers, step, run.cancel),
+    )
+    report = Report(
+        run_id=run.run_id,
+        created_at=datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        app_version=__version__,
+        config=config,
+        dataset=dataset,
+        panel=panel,
+        kpis=kpis,
+        forecast=forecast,
+        anomalies=anomalies,
+        correlations=correlations,
+        drivers=drivers,
+        scenarios=scenarios,
+        narrative=narrative,
+        stage_durations=run.tracker.stage_durations,
+        notes=notes,
+    )
+    if staging is None:
+        return report
+    from .export import write_exports
+    from .export.charts import render_charts
+
+    charts = run.stage(
+        "charts",
+        lambda step: render_charts(report, staging.path, on_progress=step, cancel=run.cancel),
+    )
+    # The write stage's own duration cannot be in the report it writes; everything before is.
+    report = _with_durations(report, run.tracker)
+    run.stage(
+        "write",
+        lambda step: write_exports(
+            report,
+            staging.path,
+            formats=config.formats,
+            charts=charts,
+            on_progress=step,
+            cancel=run.cancel,
+        ),
+    )
+    run.cancel.raise_if_cancelled()
+    staging.commit()
+    return report
+
+
+def _with_durations(report: Report, tracker: ProgressTracker) -> Report:
+    from dataclasses import replace
+
+    return replace(report, stage_durations=tracker.stage_durations)
+
+
+def _level_notes(config: ReportConfig, dimensions: Sequence[str]) -> tuple[str, ...]:
+    notes = []
+    for level in config.levels:
+        needed = {
+            "region": ("region",),
+            "department": ("department",),
+            "region/department": ("region", "department"),
+        }.get(level, ())
+        missing = [d for d in needed if d not in dimensions]
+        if missing:
+            notes.append(f"Level '{level}' skipped: the data has no {' or '.join(missing)} column")
+    return tuple(notes)
+
+
+def _kpis_and_drivers(panel: Panel, step: StepCallback, cancel: CancelToken) -> tuple[Any, Any]:
+    from .analytics.drivers import analyse_drivers
+    from .analytics.kpis import compute_kpis
+
+    kpis = compute_kpis(panel, on_progress=step, cancel=cancel)
+    step(1, 1, message="Analysing profit drivers")
+    drivers = analyse_drivers(panel, cancel=cancel)
+    return kpis, drivers
+
+
+def _forecast(panel: Panel, config: ReportConfig, step: StepCallback, cancel: CancelToken) -> Any:
+    from .analytics.forecast.engine import forecast_panel
+
+    return forecast_panel(
+        panel, horizon=config.horizon, jobs=config.jobs, on_progress=step, cancel=cancel
+    )
+
+
+def _reconcile(panel: Panel, base: Any, step: StepCallback, cancel: CancelToken) -> Any:
+    from .analytics.forecast.hierarchy import reconcile
+
+    return reconcile(panel, base, on_progress=step, cancel=cancel)
+
+
+def _anomalies(panel: Panel, forecast: Any, step: StepCallback, cancel: CancelToken) -> Any:
+    from .analytics.anomalies import detect_anomalies
+
+    return detect_anomalies(panel, forecast=forecast, on_progress=step, cancel=cancel)
+
+
+def _insights(
+    panel: Panel,
+    config: ReportConfig,
+    kpis: Any,
+    forecast: Any,
+    anomalies: Any,
+    drivers: Any,
+    step: StepCallback,
+    cancel: CancelToken,
+) -> tuple[Any, Any, Any]:
+    from .analytics.correlations import analyse_correlations
+    from .analytics.narrative import build_narrative
+    from .analytics.scenario import parse_scenario, run_scenarios
+
+    correlations = analyse_correlations(panel, on_progress=step, cancel=cancel)
+    cancel.raise_if_cancelled()
+    step(1, 1, message="Running scenarios")
+    scenarios = run_scenarios(panel, forecast, [parse_scenario(s) for s in config.scenarios])
+    cancel.raise_if_cancelled()
+    step(1, 1, message="Writing the summary")
+    narrative = build_narrative(
+        panel,
+        kpis=kpis,
+        forecast=forecast,
+        anomalies=anomalies,
+        drivers=drivers,
+        scenarios=scenarios,
+        frequency=panel.frequency,
+    )
+    return correlations, scenarios, narrative
