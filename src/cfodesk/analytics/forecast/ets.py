@@ -1,0 +1,277 @@
+"""Exponential smoothing (ETS) fitted by a vectorised population search, in plain numpy.
+
+Every candidate ETS form and every trial parameter set is one row of a population that a single
+pass over the series filters at once, so a whole family of models costs a few numpy passes
+instead of one optimiser run per model. The same pass scores each row on two windows: the
+backtest window (data before the first backtest origin) and the full history.
+
+Equations are the error-correction form of Hyndman et al. (2008); additive and multiplicative
+error give the same point forecasts and differ in the likelihood that is minimised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["EtsSpec", "EtsFit", "ets_specs", "fit_ets_family"]
+
+
+@dataclass(frozen=True)
+class EtsSpec:
+    """One ETS form: error A|M, trend N|A|Ad, season N|A|M."""
+
+    error: str
+    trend: str
+    season: str
+
+    @property
+    def code(self) -> str:
+        """'ETS(M,Ad,M)'."""
+        return f"ETS({self.error},{self.trend},{self.season})"
+
+    @property
+    def n_params(self) -> int:
+        """Smoothing parameters plus initial states counted as in the likelihood."""
+        k = 1 + (self.trend != "N") + (self.trend == "Ad") + (self.season != "N")
+        return k + 1 + (self.trend != "N")
+
+
+@dataclass(frozen=True)
+class EtsFit:
+    """One ETS form's backtest forecasts, final forecast and description."""
+
+    spec: EtsSpec
+    backtest: np.ndarray  # (origins, steps) forecasts from origins n0..n-1
+    forecast: np.ndarray  # (horizon,)
+    aicc: float
+    description: str
+
+
+def ets_specs(seasonal: bool, positive: bool) -> list[EtsSpec]:
+    """Give the candidate ETS forms for a series (few, well-chosen)."""
+    specs = [EtsSpec("A", "N", "N"), EtsSpec("A", "Ad", "N")]
+    if seasonal:
+        specs += [EtsSpec("A", "N", "A"), EtsSpec("A", "Ad", "A")]
+        if positive:
+            specs += [EtsSpec("M", "N", "M"), EtsSpec("M", "Ad", "M")]
+    return specs
+
+
+def _halton(count: int, dims: int) -> np.ndarray:
+    primes = (2, 3, 5, 7)
+    out = np.empty((count, dims))
+    for d in range(dims):
+        base = primes[d]
+        for i in range(count):
+            f, r, k = 1.0, 0.0, i + 1
+            while k:
+                f /= base
+                r += f * (k % base)
+                k //= base
+            out[i, d] = r
+    return out
+
+
+_STAGE1 = _halton(48, 4)
+_STAGE2 = _halton(16, 4) * 2 - 1  # offsets in [-1, 1)
+
+
+def _params(spec: EtsSpec, u: np.ndarray) -> np.ndarray:
+    """Map unit-cube points (P, 4) to (alpha, beta, gamma, phi) rows that satisfy the bounds."""
+    u = np.clip(u, 0.0, 1.0)
+    alpha = 0.02 + 0.96 * u[:, 0]
+    beta = np.zeros(len(u))
+    gamma = np.zeros(len(u))
+    phi = np.zeros(len(u))
+    if spec.trend != "N":
+        beta = alpha * (0.002 + 0.5 * u[:, 1] ** 2)
+        phi = 0.8 + 0.18 * u[:, 3] if spec.trend == "Ad" else np.ones(len(u))
+    if spec.season != "N":
+        gamma = (1 - alpha) * (0.002 + 0.6 * u[:, 2] ** 2)
+    return np.stack([alpha, beta, gamma, phi], axis=1)
+
+
+def _initial_states(y: np.ndarray, m: int, spec: EtsSpec) -> tuple[float, float, np.ndarray]:
+    """Give heuristic (level, trend, season ring) from a line through the first seasons."""
+    k = min(len(y), max(3 * m, 10) if spec.season != "N" else 10)
+    head = y[:k]
+    t = np.arange(k, dtype=float)
+    slope, intercept = np.polyfit(t, head, 1) if k > 1 else (0.0, float(head[0]))
+    ring = np.zeros(m) if spec.season != "M" else np.ones(m)
+    if spec.season != "N":
+        line = intercept + slope * t
+        resid = head / np.where(line == 0, 1.0, line) if spec.season == "M" else head - line
+        for j in range(m):
+            ring[j] = resid[j::m].mean()
+        ring = ring / ring.mean() if spec.season == "M" else ring - ring.mean()
+    if spec.trend == "N":
+        return (
+            float(head[: max(m, 3)].mean()) if spec.season == "N" else float(intercept),
+            0.0,
+            ring,
+        )
+    return float(intercept - slope), float(slope), ring
+
+
+def _filter(y, m, params, mult_season, mult_error, level, trend, ring, n0, record_from=None):
+    """Run the population over y; give losses on [0, n0) and [0, n) and optional states.
+
+    ``params`` (P, 4); ``level``/``trend`` (P,); ``ring`` (m, P) seasonal states indexed by t % m.
+    """
+    alpha, beta, gamma, phi = params.T
+    level = level.copy()
+    trend = trend.copy()
+    ring = ring.copy()
+    rows = len(alpha)
+    sse = np.zeros(rows)
+    slog = np.zeros(rows)
+    sse0 = slog0 = None
+    states = []
+    km = mult_season
+    any_mult = bool(km.any())
+    with np.errstate(all="ignore"):
+        for t in range(len(y)):
+            if t == n0:
+                sse0, slog0 = sse.copy(), slog.copy()
+            if record_from is not None and t >= record_from:
+                states.append((level.copy(), trend.copy(), ring.copy()))
+            j = t % m
+            s = ring[j]
+            base = level + phi * trend
+            mu = np.where(km, base * s, base + s) if any_mult else base + s
+            err = y[t] - mu
+            scaled = np.where(km, err / s, err) if any_mult else err
+            level = base + alpha * scaled
+            trend = phi * trend + beta * scaled
+            ring[j] = s + gamma * (np.where(km, err / base, err) if any_mult else err)
+            if mult_error is not None:
+                rel = err / mu
+                sse += np.where(mult_error, rel * rel, err * err)
+                slog += np.where(mult_error, np.log(np.abs(mu)), 0.0)
+            else:
+                sse += err * err
+    if sse0 is None:
+        sse0, slog0 = sse.copy(), slog.copy()
+    states.append((level, trend, ring))
+    return (sse0, slog0), (sse, slog), states
+
+
+def _loss(sse: np.ndarray, slog: np.ndarray, count: int) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        out = count * np.log(np.maximum(sse, 1e-300) / count) + 2 * slog
+    return np.where(np.isfinite(out), out, np.inf)
+
+
+def _forecast_from(state, t, m, params, mult, steps: int) -> np.ndarray:
+    """Give (rows, steps) forecasts from states at time t (next season index t % m)."""
+    level, trend, ring = state
+    alpha, beta, gamma, phi = params.T
+    h = np.arange(1, steps + 1)
+    damp = np.cumsum(phi[:, None] ** h[None, :], axis=1)
+    base = level[:, None] + damp * trend[:, None]
+    season = ring[(t + h - 1) % m].T  # (rows, steps)
+    return np.where(mult[:, None], base * season, base + season)
+
+
+def fit_ets_family(
+    y: np.ndarray, m: int, specs: list[EtsSpec], n0: int, steps: int, horizon: int
+) -> list[EtsFit]:
+    """Give each ETS form fitted on y[:n0] (backtest) and on all of y (final forecast).
+
+    Backtest rows are one-pass forecasts from every origin n0..n-1 with the parameters
+    estimated before n0; the final forecast uses parameters estimated on the whole history.
+    """
+    n = len(y)
+    spec_rows = []
+    inits = [_initial_states(y, m, s) for s in specs]
+
+    def population(units: list[np.ndarray]):
+        params, km, me, lv, tr, rg = [], [], [], [], [], []
+        for spec, init, u in zip(specs, inits, units):
+            p = _params(spec, u)
+            params.append(p)
+            km.append(np.full(len(p), spec.season == "M"))
+            me.append(np.full(len(p), spec.error == "M"))
+            lv.append(np.full(len(p), init[0]))
+            tr.append(np.full(len(p), init[1]))
+            rg.append(np.repeat(init[2][:, None], len(p), axis=1))
+        return (
+            np.concatenate(params),
+            np.concatenate(km),
+            np.concatenate(me),
+            np.concatenate(lv),
+            np.concatenate(tr),
+            np.concatenate(rg, axis=1),
+        )
+
+    def run(units):
+        params, km, me, lv, tr, rg = population(units)
+        (s0, l0), (s1, l1), _ = _filter(y, m, params, km, me if me.any() else None, lv, tr, rg, n0)
+        return _loss(s0, l0, n0), _loss(s1, l1, n)
+
+    # Stage 1: a quasi-random cover of the parameter box; stages 2-3: shrinking boxes around
+    # the best point of each window (backtest and full), searched in the same pass.
+    units = [_STAGE1] * len(specs)
+    loss0, loss1 = run(units)
+    size = len(_STAGE1)
+    best0 = [units[i][np.argmin(loss0[i * size : (i + 1) * size])] for i in range(len(specs))]
+    best1 = [units[i][np.argmin(loss1[i * size : (i + 1) * size])] for i in range(len(specs))]
+    for width in (0.12, 0.035):
+        units = [
+            np.vstack([b0, b1, b0 + width * _STAGE2, b1 + width * _STAGE2])
+            for b0, b1 in zip(best0, best1)
+        ]
+        loss0, loss1 = run(units)
+        size = len(units[0])
+        best0 = [units[i][np.argmin(loss0[i * size : (i + 1) * size])] for i in range(len(specs))]
+        best1 = [units[i][np.argmin(loss1[i * size : (i + 1) * size])] for i in range(len(specs))]
+        spec_rows = [(float(np.min(loss1[i * size : (i + 1) * size]))) for i in range(len(specs))]
+
+    # Final pass: two rows per form (backtest parameters, final parameters), recording states.
+    units = [np.vstack([b0, b1]) for b0, b1 in zip(best0, best1)]
+    params, km, me, lv, tr, rg = population(units)
+    _, _, states = _filter(y, m, params, km, None, lv, tr, rg, n0, record_from=n0)
+    back = np.stack(
+        [_forecast_from(st, n0 + i, m, params, km, steps) for i, st in enumerate(states[:-1])],
+        axis=1,
+    )  # (rows, origins, steps)
+    final = _forecast_from(states[-1], n, m, params, km, horizon)
+    fits = []
+    for i, spec in enumerate(specs):
+        k = spec.n_params + (m - 1 if spec.season != "N" else 0)
+        aicc = spec_rows[i] + 2 * k + (2 * k * (k + 1) / max(n - k - 1, 1))
+        fits.append(
+            EtsFit(
+                spec=spec,
+                backtest=back[2 * i],
+                forecast=final[2 * i + 1],
+                aicc=aicc,
+                description=describe_ets(spec, params[2 * i + 1], m),
+            )
+        )
+    return fits
+
+
+_TREND_WORDS = {"N": "No trend", "A": "Additive trend", "Ad": "Damped additive trend"}
+_SEASON_WORDS = {"N": "no season", "A": "additive", "M": "multiplicative"}
+
+
+def describe_ets(spec: EtsSpec, params: np.ndarray, m: int) -> str:
+    """Give the model and its parameters in words."""
+    alpha, beta, gamma, phi = (float(v) for v in params)
+    season = _SEASON_WORDS[spec.season]
+    if spec.season != "N":
+        season += " yearly season" if m in (4, 12) else f" season of {m}"
+    parts = [f"alpha {alpha:.2f}"]
+    if spec.trend != "N":
+        parts.append(f"beta {beta:.2f}")
+    if spec.season != "N":
+        parts.append(f"gamma {gamma:.2f}")
+    if spec.trend == "Ad":
+        parts.append(f"phi {phi:.2f}")
+    error = "multiplicative" if spec.error == "M" else "additive"
+    return (
+        f"{_TREND_WORDS[spec.trend]}, {season}, {error} errors ({', '.join(parts)}) — {spec.code}"
+    )
