@@ -155,10 +155,10 @@ def forecast_series(
     scale = _scale(y, m)
     if np.all(y == 0):
         notes.append("All values are zero: forecast stays at zero")
-        out = _simple(y, "zero", "All zero history: zero forecast", total, notes, scale, first)
+        out = _simple(y, "zero", "All zero history: zero forecast", total, notes, 0.0, first)
     elif np.all(y == y[0]):
         notes.append("Constant history: forecast stays at that value")
-        out = _simple(y, "constant", f"Constant value {y[0]:,.4g}", total, notes, scale, first)
+        out = _simple(y, "constant", f"Constant value {y[0]:,.4g}", total, notes, 0.0, first)
     elif len(y) <= TINY:
         notes.append(f"Only {len(y)} data points: last value carried forward")
         out = _simple(y, "naive", "Last value carried forward", total, notes, scale, first)
@@ -211,8 +211,8 @@ def _select(y, m, horizon, total, first, scale, notes, nonnegative) -> SeriesFor
         runs["combination"] = (back, fc, desc, np.inf)
         scores["combination"] = score(back)
     fallback = False
-    substantive = [name for name in runs if name not in ("naive",)]
-    if not substantive:
+    fitted = [n for n in runs if n.startswith(("ETS", "theta", "arima", "croston"))]
+    if not fitted:
         fallback = True
         why = "; ".join(failures) or "no model could be fitted"
         notes.append(f"Fallback to seasonal naive: {why}")

@@ -1,10 +1,9 @@
-"""Small hand-built panels for the forecast tests."""
+"""Small hand-built panels for the forecast tests (imported by name: tests have no packages)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from cfodesk.model import Panel, SeriesKey
 
@@ -54,8 +53,3 @@ def hierarchy_panel(
             rows.append(v)
     index = pd.date_range("2019-01-01", periods=periods, freq="MS")
     return Panel(index, "M", tuple(keys), np.array(rows))
-
-
-@pytest.fixture
-def small_hierarchy() -> Panel:
-    return hierarchy_panel()

@@ -1,0 +1,64 @@
+"""Interval honesty: held-out values fall inside the bands about as often as promised."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cfodesk.analytics.forecast.engine import forecast_panel
+from cfodesk.analytics.forecast.hierarchy import reconcile
+from cfodesk.analytics.forecast.intervals import conformal_widths, coverage
+from cfodesk.model import Panel, SeriesKey
+
+
+def synthetic_set(count: int, length: int, seed: int) -> np.ndarray:
+    """Give series of known form: level, trend, yearly season, AR(1) noise, some random walks."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    rows = []
+    for i in range(count):
+        level = rng.uniform(100, 1000)
+        season = level * rng.uniform(0, 0.2) * np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6))
+        trend = level * rng.uniform(-0.003, 0.01) * t
+        noise = np.zeros(length)
+        shocks = rng.normal(0, level * rng.uniform(0.02, 0.08), length)
+        phi = 1.0 if i % 4 == 0 else rng.uniform(0, 0.7)
+        for k in range(1, length):
+            noise[k] = phi * noise[k - 1] + shocks[k]
+        rows.append(level + season + trend + noise)
+    return np.array(rows)
+
+
+def test_holdout_coverage_is_near_nominal():
+    data = synthetic_set(60, 84, seed=11)
+    history, future = data[:, :-12], data[:, -12:]
+    periods = pd.date_range("2017-01-01", periods=history.shape[1], freq="MS")
+    keys = tuple(SeriesKey("region", f"S{i}", "revenue") for i in range(len(data)))
+    panel = Panel(periods, "M", keys, history)
+    result = reconcile(panel, forecast_panel(panel, horizon=12))
+    inside80, inside95 = [], []
+    for i, key in enumerate(keys):
+        frame = result.series(key.level, key.segment, key.metric)
+        inside80.append((future[i] >= frame["lower_80"]) & (future[i] <= frame["upper_80"]))
+        inside95.append((future[i] >= frame["lower_95"]) & (future[i] <= frame["upper_95"]))
+    cover80, cover95 = np.mean(inside80), np.mean(inside95)
+    # 720 held-out points but only 60 independent series: allow sampling noise.
+    assert 0.70 <= cover80 <= 0.90, cover80
+    assert 0.89 <= cover95 <= 0.99, cover95
+
+
+def test_widths_grow_with_the_horizon_and_with_the_level():
+    rng = np.random.default_rng(0)
+    errors = [rng.normal(0, 1, (20, 6)) * np.sqrt(np.arange(1, 7)) for _ in range(5)]
+    widths = conformal_widths(errors, [1.0] * 5, ["revenue"] * 5, horizon=12)
+    assert widths[80].shape == (5, 12)
+    assert np.all(np.diff(widths[95], axis=1) >= 0)
+    assert np.all(widths[95] > widths[80])
+    assert 0.7 <= coverage(errors[0], widths[80][0]) <= 0.9
+
+
+def test_series_without_backtest_borrow_their_metrics_spread():
+    rng = np.random.default_rng(1)
+    errors = [rng.normal(0, 2, (20, 4)) for _ in range(3)] + [np.zeros((0, 1))]
+    widths = conformal_widths(errors, [1.0, 1.0, 1.0, 3.0], ["cogs"] * 4, horizon=4)
+    assert np.all(widths[80][3] > 2 * widths[80][0].mean())
