@@ -11,9 +11,7 @@ import pytest
 from cfodesk.model import Panel, SeriesKey
 
 
-def build_panel(
-    frames: Mapping[tuple[str, str], pd.DataFrame], frequency: str = "M"
-) -> Panel:
+def build_panel(frames: Mapping[tuple[str, str], pd.DataFrame], frequency: str = "M") -> Panel:
     """Give a Panel from {(level, segment): period x metric frame} (same index everywhere)."""
     periods = pd.DatetimeIndex(next(iter(frames.values())).index)
     keys, rows = [], []

@@ -429,7 +429,8 @@ def _segment_label(level: str, segment: str) -> str:
 
 def _json_number(value: Any) -> float | None:
     number = float(value)
-    return round(number, 6) if np.isfinite(number) else None
+    # Ten significant digits: exact enough for money and for ratios alike.
+    return float(f"{number:.10g}") if np.isfinite(number) else None
 
 
 def _json_value(value: Any) -> Any:

@@ -421,7 +421,7 @@ def _number(value: Any) -> float | None:
     if value is None:
         return None
     number = float(value)
-    return round(number, 4) if np.isfinite(number) else None
+    return float(f"{number:.10g}") if np.isfinite(number) else None
 
 
 def _guess_frequency(dates: pd.DatetimeIndex) -> str:
