@@ -133,7 +133,7 @@ def _parse_unique(
     q1 = low.str.extract(r"^(\d{4})\s*[-/ ]?\s*q([1-4])$")
     fill(q1[0].notna().to_numpy(), q1[0], q1[1].astype(float) * 3 - 2, 1, "Q")
     q2 = low.str.extract(r"^(?:q([1-4])|([1-4])q)\s*[-/ ']?\s*(?:fy)?(\d{2}|\d{4})$")
-    qn = q2[0].fillna(q2[1])
+    qn = q2[0].where(q2[0].notna(), q2[1])
     fill(qn.notna().to_numpy() & q2[2].notna().to_numpy(), q2[2], qn.astype(float) * 3 - 2, 1, "Q")
     # Month names: Jan 2024, Jan-24, January 2024, Jan. 2024, 2024-Jan, 2024 January
     mn = low.str.extract(r"^([a-zäéû]{3,9})\.?\s*[-/ ,']?\s*'?(\d{2}|\d{4})$")

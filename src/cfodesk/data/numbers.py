@@ -144,15 +144,13 @@ def _parse_unique(texts: pd.Series, european_hint: bool, european: bool | None) 
     currency = work.str.contains(_CURRENCY, na=False).to_numpy()
     work = work.str.replace(_CURRENCY, "", regex=True)
     work = work.str.replace(_SPACES, "", regex=True)
-    percent = work.str.endswith("%").to_numpy() | work.str.startswith("%").to_numpy()
-    work = work.str.strip("%")
-    negative = np.zeros(len(work), bool)
     paren = work.str.match(r"^\(.*\)$").to_numpy()
     work = work.where(~paren, work.str.slice(1, -1))
-    negative |= paren
+    percent = work.str.endswith("%").to_numpy() | work.str.startswith("%").to_numpy()
+    work = work.str.strip("%")
     trailing = work.str.match(r"^[^-].*\d-$").to_numpy()
     work = work.where(~trailing, work.str.slice(0, -1))
-    negative |= trailing
+    negative = paren | trailing
     # Currency after a minus sign ("-$1,200") leaves "-1,200": fine; "$-1,200" likewise.
     if european is None:
         us_like = work.str.match(_US).to_numpy()

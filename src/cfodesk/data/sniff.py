@@ -62,14 +62,34 @@ def _guess_legacy(head: bytes) -> str:
         guess = best.encoding if best is not None else None
     except Exception:  # noqa: BLE001 - a failed guess falls back to the Windows default
         guess = None
-    # Finance exports without UTF-8 are nearly always Windows western; trust other guesses only
-    # when they decode cleanly.
-    for candidate in (guess, "cp1252", "latin-1"):
-        if not candidate:
-            continue
+    # Finance exports without UTF-8 are nearly always Windows western (cp1252); single-byte
+    # guesses (cp850, cp775, ...) "fit" any bytes, so only other scripts override it.
+    other_scripts = {
+        "cp1251",
+        "koi8_r",
+        "shift_jis",
+        "cp932",
+        "euc_jp",
+        "gb2312",
+        "gbk",
+        "gb18030",
+        "big5",
+        "euc_kr",
+        "cp949",
+        "cp1253",
+        "cp1255",
+        "cp1256",
+        "iso2022_jp",
+        "tis_620",
+        "cp874",
+    }
+    candidates = ["cp1252", "latin-1"]
+    if guess and guess.lower().replace("-", "_") in other_scripts:
+        candidates.insert(0, guess)
+    for candidate in candidates:
         try:
             head.decode(candidate)
-            return "cp1252" if candidate in ("windows-1252",) else candidate
+            return candidate
         except (UnicodeDecodeError, LookupError):
             continue
     return "latin-1"
