@@ -3,8 +3,8 @@
 Features are each metric's robust residual score for the month (from the trend + season fit),
 clipped so that a metric already flagged on its own does not dominate. A month is reported only
 when two independent views agree, which keeps false alarms rare: its robust Mahalanobis distance
-is extreme under a chi-square law (p < 1e-6), and scikit-learn's IsolationForest ranks it among the
-few most isolated months of the segment.
+is extreme under a chi-square law (p < 1e-6), and scikit-learn's IsolationForest, run on the
+whitened features, ranks it among the few most isolated months of the segment.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ __all__ = ["UnusualMonth", "unusual_combinations"]
 #: Chi-square tail probability below which a month is a candidate.
 MAX_P_VALUE = 1e-6
 #: IsolationForest must rank the month within this share of the most isolated months.
-TOP_SHARE = 0.03
+TOP_SHARE = 0.05
 CLIP = 4.0
 
 
@@ -60,7 +60,7 @@ def unusual_combinations(
     if calm.shape[0] < 2 * p:
         return []
     centre = np.median(features, axis=0)
-    covariance = np.cov(calm - centre, rowvar=False) + 0.1 * np.eye(p)
+    covariance = np.cov(calm - centre, rowvar=False) + 0.02 * np.eye(p)
     precision = np.linalg.inv(covariance)
     centred = features - centre
     weighted = centred @ precision
@@ -68,8 +68,10 @@ def unusual_combinations(
     candidates = np.flatnonzero((chi2.sf(d2, p) < MAX_P_VALUE) & ~already_flagged[rows])
     if candidates.size == 0:
         return []
+    # The forest sees whitened features, so a broken correlation becomes an isolated point.
+    whitened = centred @ np.linalg.cholesky(precision)
     forest = IsolationForest(n_estimators=100, random_state=random_state)
-    isolation = -forest.fit(features).score_samples(features)
+    isolation = -forest.fit(whitened).score_samples(whitened)
     cutoff = np.sort(isolation)[::-1][max(int(TOP_SHARE * rows.size), 2) - 1]
     found = []
     for i in candidates:

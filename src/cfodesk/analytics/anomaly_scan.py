@@ -136,21 +136,14 @@ def scan_series(values: np.ndarray, period: int, threshold: float = THRESHOLD) -
             steps[index:] += step
         flat_adj = flat - steps
 
-        # Pass 2: the leave-one-out fit.
-        if seasonal:
-            season, cycles = _seasonal_profile_loo(
-                flat_adj - _rolling_median(flat_adj, half), position, m
-            )
-        else:
-            season, cycles = np.zeros(n), np.full(n, np.inf)
-        trend, neighbours = _rolling_median_loo(flat_adj - season, max(half, 3))
-        fit = trend + season
+        # Pass 2: the leave-one-out fit; pass 3 refits without the outliers it found, so one
+        # bad month cannot shift the seasonal estimate of the same month in other years.
+        fit, scale = _loo_fit(flat_adj, position, m, seasonal, half)
+        outliers = np.abs(flat_adj - fit) >= threshold * scale
+        if outliers.any():
+            fit, scale = _loo_fit(np.where(outliers, np.nan, flat_adj), position, m, seasonal, half)
         resid = flat_adj - fit
-        sigma = max(_robust_scale(resid), SCALE_FLOOR)
-        inflation = np.sqrt(1 + _MEDIAN_VARIANCE / neighbours + _MEDIAN_VARIANCE / cycles)
-        inflation = inflation / _nanmedian(inflation)
-    scale = sigma * np.maximum(inflation, 1.0)
-    score = resid / scale
+        score = resid / scale
     base = fit + steps + slope * t
 
     def to_units(v: np.ndarray) -> np.ndarray:
@@ -176,8 +169,8 @@ def scan_series(values: np.ndarray, period: int, threshold: float = THRESHOLD) -
                 index=index + start,
                 before=float(to_units(np.array([level_before]))[0]),
                 after=float(to_units(np.array([base[index]]))[0]),
-                lower=float(to_units(np.array([level_before - threshold * sigma]))[0]),
-                upper=float(to_units(np.array([level_before + threshold * sigma]))[0]),
+                lower=float(to_units(np.array([level_before - threshold * scale[index]]))[0]),
+                upper=float(to_units(np.array([level_before + threshold * scale[index]]))[0]),
                 score=float(z),
                 relative=float(np.expm1(step)) if positive else float(step),
             )
@@ -214,6 +207,23 @@ def _nanmedian(a: np.ndarray, axis: int = -1) -> np.ndarray:
         ]
     )
     return np.where(count > 0, median, np.nan)
+
+
+def _loo_fit(
+    flat: np.ndarray, position: np.ndarray, m: int, seasonal: bool, half: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Give the leave-one-out trend + season fit and the per-period robust scale."""
+    n = flat.size
+    if seasonal:
+        season, cycles = _seasonal_profile_loo(flat - _rolling_median(flat, half), position, m)
+    else:
+        season, cycles = np.zeros(n), np.full(n, np.inf)
+    trend, neighbours = _rolling_median_loo(flat - season, max(half, 3))
+    fit = trend + season
+    sigma = max(_robust_scale(flat - fit), SCALE_FLOOR)
+    inflation = np.sqrt(1 + _MEDIAN_VARIANCE / neighbours + _MEDIAN_VARIANCE / cycles)
+    inflation = inflation / _nanmedian(inflation)
+    return fit, sigma * np.maximum(inflation, 1.0)
 
 
 def _robust_slope(work: np.ndarray, lag: int) -> float:
