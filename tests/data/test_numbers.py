@@ -58,7 +58,9 @@ def test_european_hint_reads_dot_thousands():
     np.testing.assert_allclose(result.values, [12500.0, 3000.0])
 
 
-@pytest.mark.parametrize("marker", ["N/A", "NA", "n/a", "-", "—", "#DIV/0!", "#N/A", "#VALUE!", " "])
+@pytest.mark.parametrize(
+    "marker", ["N/A", "NA", "n/a", "-", "—", "#DIV/0!", "#N/A", "#VALUE!", " "]
+)
 def test_empty_markers_are_missing_and_counted(marker):
     result = parse(["1", marker, "2"])
     assert np.isnan(result.values[1])

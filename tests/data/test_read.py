@@ -8,11 +8,13 @@ import pytest
 
 from cfodesk.data import load_dataset, read_sources
 from cfodesk.errors import InputError
-from cfodesk.progress import CancelToken, Cancelled
+from cfodesk.progress import Cancelled, CancelToken
 
 from .conftest import monthly_csv
 
-TEXT = "Month,Region,Sales\n2024-01,Zürich Süd,100\n2024-02,Zürich Süd,110\n2024-03,Zürich Süd,120\n"
+TEXT = (
+    "Month,Region,Sales\n2024-01,Zürich Süd,100\n2024-02,Zürich Süd,110\n2024-03,Zürich Süd,120\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -63,7 +65,7 @@ def test_quoted_fields_with_newlines_and_title_lines(write_file):
         "ACME Corp monthly report\n"
         "Generated 2024-04-02\n"
         "\n"
-        'Month,Region,Sales,Comment\n'
+        "Month,Region,Sales,Comment\n"
         '2024-01,Europe,100,"first line\nsecond line"\n'
         "\n"
         "2024-02,Europe,110,ok\n"
@@ -210,7 +212,9 @@ def test_progress_is_steady_and_monotonic(write_file):
     big = write_file("big.csv", "\n".join(lines) + "\n")
     small = write_file("small.csv", monthly_csv())
     steps = []
-    read_sources([big, small], on_progress=lambda d, t, item=None, message=None: steps.append((d, t, item)))
+    read_sources(
+        [big, small], on_progress=lambda d, t, item=None, message=None: steps.append((d, t, item))
+    )
     done = [d for d, _, _ in steps]
     assert done == sorted(done)
     assert steps[-1][0] == steps[-1][1]
