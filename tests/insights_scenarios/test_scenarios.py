@@ -200,3 +200,10 @@ def test_scenario_set_round_trips_through_strict_json(actuals) -> None:
     back = ScenarioSet.from_json(data)
     assert back.get("Up").totals["revenue"]["forecast"] == pytest.approx(1.05 * 1200)
     assert np.allclose(back.get("Down").series["revenue"]["forecast"], 95.0)
+
+
+def test_no_forecast_gives_an_empty_set_with_a_note(actuals) -> None:
+    result = run_scenarios(actuals, None, ["Up: revenue=+5%"])
+    assert [o.name for o in result.outcomes] == ["Base", "Up"]
+    assert len(result.dates) == 0 and result.notes
+    json.dumps(result.to_json(), allow_nan=False)

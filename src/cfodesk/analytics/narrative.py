@@ -182,8 +182,11 @@ def _results(w: _Writer, kpi: Any, src: Any) -> str:
         value = w.percent(f"{name}_ttm", entry["ttm"], src(name, "ttm"))
         sentence = f"{label} was {value} over the last twelve months"
         if entry.get("change") is not None and entry.get("prior_ttm") is not None:
-            change = w.points(f"{name}_ttm_change", entry["change"], src(name, "change"))
-            sentence += f" ({change} on the prior twelve)"
+            if abs(entry["change"]) < 0.0005:  # would read as 0.0 pts
+                sentence += " (unchanged on the prior twelve)"
+            else:
+                change = w.points(f"{name}_ttm_change", entry["change"], src(name, "change"))
+                sentence += f" ({change} on the prior twelve)"
         sentences.append(sentence + ".")
     profit = kpi("operating_profit")
     if profit is not None and profit.get("ttm") is not None:
@@ -337,7 +340,14 @@ def _risks(w: _Writer, kpi: Any, src: Any, anomalies: Any) -> list[Bullet]:
         high = table[(table["severity"] == "high")]
         if "linked_to" in high:
             high = high[high["linked_to"].isna()]
-        for _, row in high.sort_values("score", ascending=False).head(3).iterrows():
+        # Recent, company-wide and large first: what a CFO would want to hear about.
+        latest = pd.to_datetime(table["date"]).max()
+        recent = pd.to_datetime(high["date"]) > latest - pd.DateOffset(years=1)
+        rank = high["level"].map({"total": 0, "region": 1, "department": 1}).fillna(2)
+        ordered = high.assign(_old=~recent, _rank=rank).sort_values(
+            ["_old", "_rank", "score"], ascending=[True, True, False]
+        )
+        for _, row in ordered.head(3).iterrows():
             where = f"anomalies.items[id={row['id']}].reason"
             reason = w.label(f"anomaly_{row['id']}", str(row["reason"]), where)
             bullets.append(Bullet("risk", reason if reason.endswith(".") else f"{reason}."))

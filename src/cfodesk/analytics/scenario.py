@@ -70,6 +70,8 @@ class ScenarioBase:
 def prepare_base(forecast: Any, actuals: Panel | None = None) -> ScenarioBase:
     """Give the total-level forecast as arrays (``forecast``: the table or an object with one)."""
     table = getattr(forecast, "table", forecast)
+    if table is None or not len(table):
+        table = pd.DataFrame(columns=["level", "segment", "metric", "date", *BANDS])
     rows = table[(table["level"] == "total") & (table["segment"] == "total")]
     dates = pd.DatetimeIndex(sorted(pd.DatetimeIndex(rows["date"]).unique()))
     lines: dict[str, dict[str, np.ndarray]] = {}
@@ -214,7 +216,8 @@ def run_scenarios(
     parsed = [parse_scenario(s) if isinstance(s, str) else s for s in scenarios]
     outcomes = [apply_scenario(base, panel, Scenario("Base"))]
     outcomes += [apply_scenario(base, panel, s) for s in parsed]
-    return ScenarioSet(base.dates, tuple(outcomes), base.frequency)
+    notes = () if len(base.dates) else ("No company forecast: scenarios could not be run.",)
+    return ScenarioSet(base.dates, tuple(outcomes), base.frequency, notes)
 
 
 def apply_scenario(base_table: Any, actuals: Panel | None, scenario: Scenario) -> ScenarioOutcome:
