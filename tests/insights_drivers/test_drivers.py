@@ -108,3 +108,17 @@ def test_too_little_history_gives_a_note_not_a_bridge(make_panel) -> None:
         "Q1 2024",
         "Q1 2023",
     )
+
+
+def test_quarterly_data_bridges_last_four_quarters_and_the_last_quarter(make_panel) -> None:
+    quarters = pd.date_range("2023-01-01", periods=8, freq="QS")
+    revenue = np.array([300.0] * 4 + [330.0] * 4)
+    frame = pd.DataFrame(
+        {"revenue": revenue, "cogs": 0.4 * revenue, "payroll": 45.0}, index=quarters
+    )
+    result = analyse_drivers(make_panel({("total", "total"): frame}, frequency="Q"))
+    ttm, quarter = result.get("ttm"), result.get("quarter")
+    assert ttm is not None and ttm.change == pytest.approx(120 * 0.6)
+    assert ttm.current_label == "Q1 2024 – Q4 2024"
+    assert quarter is not None and quarter.change == pytest.approx(30 * 0.6)
+    assert (quarter.current_label, quarter.prior_label) == ("Q4 2024", "Q4 2023")
