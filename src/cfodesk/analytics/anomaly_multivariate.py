@@ -70,7 +70,7 @@ def unusual_combinations(
         return []
     # The forest sees whitened features, so a broken correlation becomes an isolated point.
     whitened = centred @ np.linalg.cholesky(precision)
-    forest = IsolationForest(n_estimators=100, random_state=random_state)
+    forest = IsolationForest(n_estimators=50, random_state=random_state)
     isolation = -forest.fit(whitened).score_samples(whitened)
     cutoff = np.sort(isolation)[::-1][max(int(TOP_SHARE * rows.size), 2) - 1]
     found = []
