@@ -132,20 +132,38 @@ def _get(row: Any, name: str) -> Any:
     return getattr(row, name, None)
 
 
+_SCENARIO_METRICS = ("cash_balance", "operating_profit", "revenue")
+
+
 def scenario_lines(report: Report) -> tuple[str, dict[str, pd.Series]]:
-    """Give (metric, scenario name -> forecast series) for the scenario comparison chart."""
-    table = section_table(report.scenarios)
+    """Give (metric, scenario name -> company forecast) for the scenario comparison chart.
+
+    Reads a ``ScenarioSet`` (``dates`` + ``outcomes`` with ``series[metric]["forecast"]``); a
+    long ``.table`` (scenario, metric, date, value) is accepted too.
+    """
+    scenarios = report.scenarios
+    outcomes = getattr(scenarios, "outcomes", None)
+    if outcomes:
+        dates = pd.DatetimeIndex(getattr(scenarios, "dates", []))
+        present = [m for o in outcomes for m in getattr(o, "series", {})]
+        metric = next((m for m in _SCENARIO_METRICS if m in present), present[0] if present else "")
+        lines: dict[str, pd.Series] = {}
+        for outcome in outcomes:
+            bands = outcome.series.get(metric)
+            if bands is not None and "forecast" in bands and len(bands["forecast"]) == len(dates):
+                lines[str(outcome.name)] = pd.Series(np.asarray(bands["forecast"], float), dates)
+        return metric, lines
+    table = section_table(scenarios)
     if table is None or table.empty or not {"scenario", "metric", "date"} <= set(table.columns):
         return "", {}
     value_column = next((c for c in ("value", "forecast") if c in table.columns), None)
     if value_column is None:
         return "", {}
     if "level" in table:
-        table = table[table["level"].isin(["total"])]
+        table = table[table["level"] == "total"]
     present = list(dict.fromkeys(table["metric"].astype(str)))
-    preferred = ("cash_balance", "operating_profit", "revenue")
-    metric = next((m for m in preferred if m in present), present[0] if present else "")
-    lines: dict[str, pd.Series] = {}
+    metric = next((m for m in _SCENARIO_METRICS if m in present), present[0] if present else "")
+    lines = {}
     for name, group in table[table["metric"] == metric].groupby("scenario", sort=False):
         lines[str(name)] = pd.Series(
             pd.to_numeric(group[value_column], errors="coerce").to_numpy(),

@@ -146,11 +146,41 @@ def quality_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
     return headers, rows
 
 
+_SCENARIO_TOTALS = (
+    ("revenue", "forecast", "Revenue over the horizon"),
+    ("operating_profit", "forecast", "Operating profit over the horizon"),
+    ("operating_profit", "lower_80", "Operating profit, low (80 %)"),
+    ("operating_profit", "upper_80", "Operating profit, high (80 %)"),
+    ("operating_margin", "forecast", "Operating margin"),
+    ("cash_balance_end", "forecast", "Cash at the end"),
+    ("cash_balance_end", "lower_80", "Cash at the end, low (80 %)"),
+)
+
+
 def scenario_table(report: Report) -> tuple[list[str], list[list[Any]]]:
-    """Give headers and rows of the scenario comparison (empty when there are no scenarios)."""
+    """Give headers and rows of the scenarios side by side (empty when there are none).
+
+    A ``ScenarioSet`` gives one row per scenario: its changes, horizon totals and runway; a
+    section with a ``.table`` gives that table.
+    """
     scenarios = report.scenarios
     if scenarios is None:
         return [], []
+    outcomes = getattr(scenarios, "outcomes", None)
+    if outcomes:
+        present = [(m, b, label) for m, b, label in _SCENARIO_TOTALS
+                   if any(get_field(o.totals.get(m, {}), b) is not None for o in outcomes)]  # fmt: skip
+        headers = ["Scenario", "Changes", *(label for _m, _b, label in present),
+                   "Runway (months)"]  # fmt: skip
+        rows = []
+        for outcome in outcomes:
+            runway = outcome.runway or {}
+            months = "not burning" if runway.get("not_burning") else _number(runway.get("months"))
+            changes = text(getattr(outcome.scenario, "text", "")) or "base forecast"
+            rows.append([outcome.name, changes,
+                         *(_number(outcome.totals.get(m, {}).get(b)) for m, b, _l in present),
+                         months])  # fmt: skip
+        return headers, rows
     table = section_table(scenarios)
     if table is not None:
         frame = table.copy()
@@ -158,18 +188,7 @@ def scenario_table(report: Report) -> tuple[list[str], list[list[Any]]]:
             if pd.api.types.is_datetime64_any_dtype(frame[column]):
                 frame[column] = frame[column].dt.strftime("%Y-%m-%d")
         return [str(c) for c in frame.columns], frame.astype(object).values.tolist()
-    data = scenarios.to_json() if hasattr(scenarios, "to_json") else {}
-    items = data.get("scenarios", data) if isinstance(data, Mapping) else data
-    if isinstance(items, Mapping):
-        items = [{"name": k, **v} if isinstance(v, Mapping) else {"name": k, "value": v}
-                 for k, v in items.items()]  # fmt: skip
-    rows = [i for i in items or () if isinstance(i, Mapping)]
-    headers = list(dict.fromkeys(k for r in rows for k, v in r.items() if _is_scalar(v)))
-    return headers, [[r.get(h) for h in headers] for r in rows]
-
-
-def _is_scalar(value: Any) -> bool:
-    return value is None or isinstance(value, (str, int, float, bool, np.generic))
+    return [], []
 
 
 def top_anomalies(report: Report, limit: int = 25) -> pd.DataFrame:

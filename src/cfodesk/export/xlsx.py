@@ -245,7 +245,11 @@ def _generic_sheet(ws: Worksheet, headers: Sequence[str], rows: Sequence[Sequenc
     if not rows:
         ws["A1"] = empty_message
         return
-    formats = {h: MONEY for h, v in zip(headers, rows[0]) if isinstance(v, float)}
+    formats = {
+        h: PERCENT if "margin" in h.lower() or "coverage" in h.lower() else MONEY
+        for h, v in zip(headers, rows[0])
+        if isinstance(v, float)
+    }
     _write_table(ws, headers, rows, formats=formats, widths={h: 18 for h in headers})
 
 
