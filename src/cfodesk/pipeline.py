@@ -8,6 +8,7 @@ given an output folder, writes the report there atomically.
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,7 +75,7 @@ class _Run:
     history: HistoryStore | None
     rates: dict[str, tuple[float, float]]
     units: dict[str, float] = field(default_factory=dict)
-    pending: list[tuple[int, ProgressEvent]] = field(default_factory=list)
+    pending: deque[tuple[int, ProgressEvent]] = field(default_factory=deque)
 
     def stage(
         self, stage: str, work: Callable[[StepCallback], T], *, message: str | None = None
@@ -92,8 +93,11 @@ class _Run:
         self.tracker.replan(plan_stages(self.units, self.rates))
 
     def flush_history(self) -> None:
-        if self.history is not None and self.pending:
-            batch, self.pending[:] = list(self.pending), []
+        # Events also arrive from the tracker's heartbeat thread: take them one by one.
+        batch = []
+        while self.pending:
+            batch.append(self.pending.popleft())
+        if self.history is not None and batch:
             self.history.add_events(self.run_id, batch)
 
 
