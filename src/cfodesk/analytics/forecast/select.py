@@ -22,6 +22,8 @@ TINY = 7
 ORIGINS = 24
 #: Candidates within this share of the best backtest MASE are compared by AICc.
 TIE = 0.02
+#: The combination is kept when its backtest MASE is within this share of the best.
+COMBINE_TIE = 0.10
 
 
 @dataclass
@@ -226,6 +228,9 @@ def _select(y, m, horizon, total, first, scale, notes, nonnegative) -> SeriesFor
     else:
         best = min(scores.values())
         close = [k for k, v in scores.items() if v <= best * (1 + TIE) + 1e-12]
+        if "combination" in scores and scores["combination"] <= best * (1 + COMBINE_TIE):
+            # Backtest ranks are noisy; the mean of three models is the safer bet when close.
+            close = ["combination"]
         with_ic = [k for k in close if np.isfinite(runs[k][3])]
         chosen = min(with_ic, key=lambda k: runs[k][3]) if with_ic else min(close, key=scores.get)
     back, fc, desc, _ = runs[chosen]
