@@ -142,7 +142,7 @@ def run_cfodesk(group) -> tuple[list[dict], float]:
     result = reconcile(panel, forecast_panel(panel, horizon=h, jobs=1))
     seconds = time.perf_counter() - started
     rows = []
-    for i, (key, (_, _, v)) in enumerate(zip(keys, group)):
+    for key, (_, _, v) in zip(keys, group):
         frame = result.series(key.level, key.segment, key.metric)
         bounds = {lv: frame[f"lower_{lv}"].to_numpy() for lv in (80, 95)}
         tops = {lv: frame[f"upper_{lv}"].to_numpy() for lv in (80, 95)}
