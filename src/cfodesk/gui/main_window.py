@@ -1,0 +1,541 @@
+"""The main window: open data, review its columns, run with live progress, read the report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..config import ALL_LEVELS, ReportConfig
+from ..errors import CfoDeskError
+from ..paths import sample_data_path, user_data_dir
+from .progress_panel import ProgressPanel
+from .report_data import ReportData
+from .report_view import ReportView, empty_state
+from .theme import APP_TITLE, app_settings
+from .worker import BackgroundTask, FunctionTask, ReportWorker, disconnect_task, start_in_thread
+
+__all__ = ["MainWindow", "DATA_FILTER", "WINDOW_FORMATS"]
+
+DATA_FILTER = "Finance data (*.csv *.txt *.tsv *.xlsx *.xlsm *.xls);;All files (*)"
+DATA_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
+#: What each window run writes, so History can re-open it; Export writes the rest.
+WINDOW_FORMATS = ("json", "csv")
+MAX_RECENT = 8
+_LEVEL_TEXT = {
+    "total": "Company",
+    "region": "Regions",
+    "department": "Departments",
+    "region/department": "Region × department",
+}
+
+
+def _default_history() -> Any:
+    from ..history import HistoryStore
+
+    return HistoryStore()
+
+
+def _new_run_id() -> str:
+    from ..pipeline import new_run_id
+
+    return new_run_id()
+
+
+class MainWindow(QMainWindow):
+    """CFO Desk's window. ``run_fn`` and ``history_factory`` can be swapped for tests."""
+
+    run_started = Signal(str)  # run id
+    run_ended = Signal(str)  # done, failed or cancelled: the window is idle again
+
+    def __init__(
+        self,
+        run_fn: Callable[..., Any] | None = None,
+        history_factory: Callable[[], Any] | None = _default_history,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)
+        self.settings = app_settings()
+        self.run_fn = run_fn
+        self.history_factory = history_factory
+        self.sources: list[Path] = []
+        self.mapping: dict[str, str] = {}
+        self.worker: ReportWorker | None = None
+        self.report_data: ReportData | None = None
+        self.report_view: ReportView | None = None
+        self.last_error: tuple[str, str] | None = None
+        self.error_box: QMessageBox | None = None
+        self.mapping_dialog: Any = None
+        self._threads: list[tuple[QThread, BackgroundTask]] = []
+        self._out_dir: Path | None = None
+        self._pending_paths: list[Path] = []
+        self._build()
+        self._restore()
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.files_label = QLabel("No data opened yet")
+        self.files_label.setWordWrap(True)
+        self.files_label.setObjectName("muted")
+        open_button = QPushButton("Open files…")
+        open_button.clicked.connect(self.choose_files)
+        sample_button = QPushButton("Open sample data")
+        sample_button.clicked.connect(self.open_sample)
+        self.review_button = QPushButton("Review columns…")
+        self.review_button.setEnabled(False)
+        self.review_button.clicked.connect(lambda: self.open_files(self.sources, review=True))
+        data_box = QGroupBox("Data")
+        data_layout = QVBoxLayout(data_box)
+        data_layout.addWidget(self.files_label)
+        buttons = QHBoxLayout()
+        buttons.addWidget(open_button)
+        buttons.addWidget(sample_button)
+        data_layout.addLayout(buttons)
+        data_layout.addWidget(self.review_button)
+        data_layout.addWidget(_hint("Tip: drop CSV or Excel files anywhere on the window."))
+
+        self.horizon = QSpinBox()
+        self.horizon.setRange(1, 36)
+        self.horizon.setValue(12)
+        self.horizon.setSuffix(" periods")
+        self.level_boxes: dict[str, QCheckBox] = {}
+        levels = QVBoxLayout()
+        for level in ALL_LEVELS:
+            box = QCheckBox(_LEVEL_TEXT[level])
+            box.setChecked(True)
+            if level == "total":
+                box.setEnabled(False)  # the company total is always computed
+            self.level_boxes[level] = box
+            levels.addWidget(box)
+        options = QGroupBox("Options")
+        form = QFormLayout(options)
+        form.addRow("Forecast horizon", self.horizon)
+        form.addRow("Levels", levels)
+
+        self.run_button = QPushButton("Run report")
+        self.run_button.setObjectName("primary")
+        self.run_button.setToolTip("Run the report on the opened data (Ctrl+R)")
+        self.run_button.setEnabled(False)
+        self.run_button.clicked.connect(self.start_run)
+        self.panel = ProgressPanel()
+        self.panel.cancel_requested.connect(self.cancel_run)
+        self.panel.percent_changed.connect(self._show_percent)
+
+        side = QWidget()
+        side.setMinimumWidth(300)
+        side.setMaximumWidth(380)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(8, 8, 4, 8)
+        side_layout.addWidget(data_box)
+        side_layout.addWidget(options)
+        side_layout.addWidget(self.run_button)
+        side_layout.addWidget(self.panel, 1)
+
+        self.stack = QStackedWidget()
+        self.placeholder = empty_state(
+            "Open a CSV or Excel export (File ▸ Open, or drop it here),\n"
+            "or use the sample data, then press Run report."
+        )
+        self.stack.addWidget(self.placeholder)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(side)
+        split.addWidget(self.stack)
+        split.setStretchFactor(1, 1)
+        split.setSizes([320, 960])
+        self.setCentralWidget(split)
+        self._build_menus()
+        self.statusBar().showMessage("Ready")
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = _action(self, "&Open…", self.choose_files, QKeySequence.StandardKey.Open)
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(_action(self, "Open &sample data", self.open_sample))
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.addSeparator()
+        self.export_action = _action(
+            self, "&Export report…", self.export_report, QKeySequence("Ctrl+E")
+        )
+        self.export_action.setEnabled(False)
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(_action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit))
+        report_menu = bar.addMenu("&Report")
+        self.run_action = _action(self, "&Run", self.start_run, QKeySequence("Ctrl+R"))
+        self.cancel_action = _action(
+            self, "&Cancel run", self.cancel_run, QKeySequence(Qt.Key.Key_Escape)
+        )
+        self.cancel_action.setEnabled(False)
+        report_menu.addAction(self.run_action)
+        report_menu.addAction(self.cancel_action)
+        report_menu.addAction(
+            _action(self, "Review &columns…", lambda: self.open_files(self.sources, review=True))
+        )
+        view_menu = bar.addMenu("&View")
+        self.history_action = _action(
+            self, "Run &history…", self.show_history, QKeySequence("Ctrl+H")
+        )
+        view_menu.addAction(self.history_action)
+        self._refresh_recent()
+
+    # -- settings -------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        self.horizon.setValue(int(self.settings.value("defaults/horizon", 12)))
+        stored = self.settings.value("defaults/levels")
+        if stored:
+            chosen = set(json.loads(str(stored)))
+            for level, box in self.level_boxes.items():
+                box.setChecked(level == "total" or level in chosen)
+
+    def _save(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("defaults/horizon", self.horizon.value())
+        self.settings.setValue("defaults/levels", json.dumps(self.levels()))
+        self.settings.sync()
+
+    def recent_files(self) -> list[list[str]]:
+        """Give the recently opened file sets, newest first."""
+        raw = self.settings.value("recent/files", "[]")
+        try:
+            return [list(x) for x in json.loads(str(raw))]
+        except (ValueError, TypeError):
+            return []
+
+    def _remember(self, paths: Sequence[Path]) -> None:
+        entry = [str(p) for p in paths]
+        recent = [r for r in self.recent_files() if r != entry]
+        recent.insert(0, entry)
+        self.settings.setValue("recent/files", json.dumps(recent[:MAX_RECENT]))
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_files()
+        for entry in recent:
+            names = ", ".join(Path(p).name for p in entry)
+            action = self.recent_menu.addAction(names)
+            action.setToolTip("\n".join(entry))
+            action.triggered.connect(
+                lambda _=False, e=entry: self.open_files([Path(p) for p in e], review=True)
+            )
+        self.recent_menu.setEnabled(bool(recent))
+
+    def saved_mapping(self, signature: str) -> dict[str, str]:
+        """Give the column choices the user made before for files with these headers."""
+        raw = self.settings.value(f"mapping/{signature}")
+        try:
+            return dict(json.loads(str(raw))) if raw else {}
+        except (ValueError, TypeError):
+            return {}
+
+    def save_mapping(self, signature: str, overrides: dict[str, str]) -> None:
+        """Remember the user's column choices for files with these headers."""
+        self.settings.setValue(f"mapping/{signature}", json.dumps(overrides))
+        self.settings.sync()
+
+    # -- opening data ---------------------------------------------------------------------------
+    def levels(self) -> list[str]:
+        """Give the levels ticked in Options."""
+        return [lv for lv, box in self.level_boxes.items() if box.isChecked()]
+
+    def config(self) -> ReportConfig:
+        """Give the options of the next run."""
+        return ReportConfig(
+            horizon=self.horizon.value(),
+            levels=tuple(self.levels()),
+            formats=WINDOW_FORMATS,
+            mapping=dict(self.mapping),
+        )
+
+    def choose_files(self) -> None:
+        """Ask for data files and open them."""
+        start = self.recent_files()[0][0] if self.recent_files() else str(Path.home())
+        names, _ = QFileDialog.getOpenFileNames(
+            self, "Open finance data", str(Path(start).parent), DATA_FILTER
+        )
+        if names:
+            self.open_files([Path(n) for n in names], review=True)
+
+    def open_sample(self) -> None:
+        """Open the bundled sample and run it (its columns need no review)."""
+        self.set_sources([sample_data_path()], {})
+        self.start_run()
+
+    def set_sources(self, paths: Sequence[Path], mapping: dict[str, str]) -> None:
+        """Make ``paths`` the data of the next run, with the user's column choices."""
+        self.sources = [Path(p) for p in paths]
+        self.mapping = dict(mapping)
+        names = ", ".join(p.name for p in self.sources)
+        extra = f" · {len(self.mapping)} column choices" if self.mapping else ""
+        self.files_label.setText(f"{names}{extra}")
+        self.files_label.setToolTip("\n".join(str(p) for p in self.sources))
+        self.review_button.setEnabled(bool(self.sources))
+        self._set_idle(True)
+
+    def open_files(self, paths: Sequence[Path], review: bool = True) -> None:
+        """Open data files: read their headers, let the user review the columns, then run."""
+        paths = [Path(p) for p in paths]
+        if not paths:
+            return
+        if not review:
+            self.set_sources(paths, self.mapping)
+            self.start_run()
+            return
+        self.statusBar().showMessage("Reading column headers…")
+
+        from .mapping_dialog import propose_columns
+
+        def propose(token: Any) -> tuple[Any, str]:
+            return propose_columns(paths, token)
+
+        task = FunctionTask(propose)
+        self._pending_paths = paths
+        # Bound methods of the window, never lambdas: Qt then runs them on the GUI thread.
+        task.finished.connect(self._review)
+        task.failed.connect(self.show_error)
+        self._start_task(task)
+
+    def _review(self, result: tuple[Any, str]) -> None:
+        from .mapping_dialog import MappingDialog
+
+        paths = self._pending_paths
+        proposals, signature = result
+
+        self.statusBar().showMessage("Review how the columns were understood", 4000)
+        remembered = self.saved_mapping(signature)
+        dialog = MappingDialog(proposals, remembered, parent=self)
+        self.mapping_dialog = dialog
+
+        def accepted() -> None:
+            overrides = dialog.overrides()
+            self.save_mapping(signature, overrides)
+            self._remember(paths)
+            self.set_sources(paths, overrides)
+            self.start_run()
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt name
+        if _dropped_files(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt name
+        files = _dropped_files(event)
+        if files:
+            event.acceptProposedAction()
+            self.open_files(files, review=True)
+
+    # -- running ----------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """True while a report run is going on."""
+        return self.worker is not None
+
+    def start_run(self) -> None:
+        """Run the report on the opened data in the background."""
+        if not self.sources:
+            self.statusBar().showMessage("Open some data first (Ctrl+O)", 4000)
+            return
+        try:
+            config = self.config()
+        except CfoDeskError as exc:
+            self.show_error(str(exc), "")
+            return
+        if self.worker is not None:  # replaced: its late signals must not reach this window
+            disconnect_task(self.worker)
+            self.worker.cancel()
+        run_id = _new_run_id()
+        self._out_dir = user_data_dir() / "reports" / run_id
+        worker = ReportWorker(
+            self.sources,
+            config,
+            out_dir=self._out_dir,
+            run_id=run_id,
+            run_fn=self.run_fn,
+            history_factory=self.history_factory,
+        )
+        worker.progress.connect(self.panel.on_event)
+        worker.finished.connect(self._on_finished)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        self.worker = worker
+        self.panel.start(f"Starting on {', '.join(p.name for p in self.sources)}…")
+        self._set_idle(False)
+        self.statusBar().showMessage(f"Running report {run_id}")
+        self._start_task(worker)
+        self.run_started.emit(run_id)
+
+    def cancel_run(self) -> None:
+        """Ask the running report to stop (takes effect within half a second)."""
+        if self.worker is None or self.worker.token.cancelled:
+            return
+        self.worker.cancel()
+        self.panel.cancelling()
+        self.cancel_action.setEnabled(False)
+
+    def _start_task(self, task: BackgroundTask) -> None:
+        thread = start_in_thread(task)
+        self._threads.append((thread, task))
+        thread.finished.connect(self._reap_threads)
+
+    def _reap_threads(self) -> None:
+        self._threads = [(t, task) for t, task in self._threads if not t.isFinished()]
+
+    def _on_finished(self, report: Any) -> None:
+        self.worker = None
+        self.panel.stop("done", "Report ready")
+        out_dir = str(self._out_dir) if self._out_dir and self._out_dir.exists() else None
+        self.show_report(ReportData.from_report(report, out_dir), self.panel.timeline.points)
+        self._set_idle(True)
+        self.statusBar().showMessage(f"Report ready · {len(report.panel)} series", 8000)
+        self.run_ended.emit("done")
+
+    def _on_failed(self, message: str, details: str) -> None:
+        self.worker = None
+        self.panel.stop("failed", "The run failed")
+        self._set_idle(True)
+        self.show_error(message, details)
+        self.run_ended.emit("failed")
+
+    def _on_cancelled(self) -> None:
+        self.worker = None
+        self.panel.stop("cancelled", "Cancelled · nothing was written")
+        self._set_idle(True)
+        self.statusBar().showMessage("Run cancelled", 5000)
+        self.run_ended.emit("cancelled")
+
+    def _set_idle(self, idle: bool) -> None:
+        can_run = idle and bool(self.sources)
+        self.run_button.setEnabled(can_run)
+        self.run_action.setEnabled(can_run)
+        self.cancel_action.setEnabled(not idle)
+        self.export_action.setEnabled(
+            idle and self.report_data is not None and self.report_data.report is not None
+        )
+
+    def _show_percent(self, percent: int) -> None:
+        self.setWindowTitle(APP_TITLE if percent < 0 else f"{percent}% · {APP_TITLE}")
+
+    def show_error(self, message: str, details: str) -> None:
+        """Tell the user what went wrong (details expandable); the window stays usable."""
+        self.last_error = (message, details)
+        self.statusBar().showMessage(message.splitlines()[0] if message else "Error", 8000)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "CFO Desk", message, QMessageBox.StandardButton.Ok, self
+        )
+        box.setInformativeText(
+            "Fix the file or the options and run again."
+            if not details
+            else "This looks like a bug in CFO Desk."
+        )
+        if details:
+            box.setDetailedText(details)
+        self.error_box = box
+        box.open()
+
+    # -- the report -----------------------------------------------------------------------------
+    def show_report(self, data: ReportData, timeline: list[tuple[float, float, str]]) -> None:
+        """Show a report (from a run just done or re-opened from history)."""
+        old = self.report_view
+        self.report_data = data
+        self.report_view = ReportView(data, timeline)
+        self.stack.addWidget(self.report_view)
+        self.stack.setCurrentWidget(self.report_view)
+        if old is not None:
+            self.stack.removeWidget(old)
+            old.deleteLater()
+        self._set_idle(self.worker is None)
+
+    def export_report(self) -> None:
+        """Write the shown report in other formats (Excel, HTML, PDF) to a folder."""
+        from .export_dialog import ExportDialog
+
+        if self.report_data is None or self.report_data.report is None:
+            return
+        dialog = ExportDialog(self.report_data.report, self._start_task, parent=self)
+        dialog.open()
+
+    def show_history(self) -> None:
+        """Open the run history."""
+        from .history_dialog import HistoryDialog
+
+        if self.history_factory is None:
+            return
+        dialog = HistoryDialog(self.history_factory(), parent=self)
+        dialog.report_opened.connect(self.show_report)
+        self.history_dialog = dialog
+        dialog.show()
+
+    # -- closing ----------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt name
+        self._save()
+        if self.worker is not None:
+            disconnect_task(self.worker)
+            self.worker.cancel()
+        for thread, task in list(self._threads):
+            task.cancel()
+            thread.quit()
+            thread.wait(5000)
+        super().closeEvent(event)
+
+
+def _action(
+    parent: QWidget,
+    text: str,
+    slot: Callable[[], Any],
+    shortcut: QKeySequence | QKeySequence.StandardKey | None = None,
+) -> QAction:
+    action = QAction(text, parent)
+    if shortcut is not None:
+        action.setShortcut(shortcut)
+    action.triggered.connect(lambda _=False: slot())
+    return action
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("muted")
+    label.setWordWrap(True)
+    return label
+
+
+def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return []
+    paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+    return [p for p in paths if p.suffix.lower() in DATA_SUFFIXES]
+
+
+def run_later(fn: Callable[[], Any], ms: int = 0) -> None:
+    """Call ``fn`` from the event loop once the current event is handled."""
+    QTimer.singleShot(ms, fn)

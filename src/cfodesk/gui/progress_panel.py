@@ -1,0 +1,210 @@
+"""The live progress display: bar, step, current item, elapsed and time left, stage list, Cancel.
+
+Each :class:`~cfodesk.progress.ProgressEvent` only sets a few labels (events are already throttled
+at the source to about ten a second), so the GUI thread stays free. The panel also keeps the run's
+timeline (elapsed, fraction, stage) for the "This run" view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..progress import STAGE_IDS, STAGE_LABELS, ProgressEvent, format_duration
+
+__all__ = ["ProgressPanel", "RunTimeline"]
+
+_PENDING, _ACTIVE, _DONE, _STOPPED = "○", "▶", "✓", "■"
+
+
+@dataclass
+class RunTimeline:
+    """What a run did over time: (elapsed s, fraction, stage) points and stage durations."""
+
+    points: list[tuple[float, float, str]] = field(default_factory=list)
+    stage_durations: dict[str, float] = field(default_factory=dict)
+    state: str = "running"
+
+    def add(self, event: ProgressEvent) -> None:
+        """Record one event."""
+        self.points.append((float(event.elapsed_s), float(event.fraction), event.stage))
+        self.state = event.state
+
+
+class ProgressPanel(QWidget):
+    """Shows one run's progress; emits ``cancel_requested`` when the user presses Cancel."""
+
+    cancel_requested = Signal()
+    percent_changed = Signal(int)  # -1 when no run is going on
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stage_label = QLabel("Ready")
+        self.stage_label.setObjectName("stageLabel")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setFormat("%p%")
+        self.bar.setValue(0)
+        self.item_label = QLabel("")
+        self.item_label.setObjectName("muted")
+        self.item_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.time_label = QLabel("")
+        self.time_label.setObjectName("muted")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop this run (Esc)")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.stage_list = QListWidget()
+        self.stage_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.stage_list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+
+        top = QHBoxLayout()
+        top.addWidget(self.stage_label, 1)
+        top.addWidget(self.time_label)
+        row = QHBoxLayout()
+        row.addWidget(self.bar, 1)
+        row.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addLayout(row)
+        layout.addWidget(self.item_label)
+        layout.addWidget(self.stage_list, 1)
+
+        self.timeline = RunTimeline()
+        self._items: dict[str, QListWidgetItem] = {}
+        self._stage_started: dict[str, float] = {}
+        self._current_stage: str | None = None
+        self._last_percent = -1
+        self.running = False
+        self._reset_stages(STAGE_IDS)
+
+    # -- run lifecycle ----------------------------------------------------------------------
+    def start(self, message: str = "Starting…") -> None:
+        """Prepare for a new run."""
+        self.running = True
+        self.timeline = RunTimeline()
+        self._stage_started.clear()
+        self._current_stage = None
+        self._reset_stages(STAGE_IDS)
+        self.bar.setValue(0)
+        self.stage_label.setText(message)
+        self.item_label.setText("")
+        self.time_label.setText("")
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText("Cancel")
+        self._set_percent(0)
+
+    def cancelling(self) -> None:
+        """Show that a cancel was asked for and is taking effect."""
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancelling…")
+        self.stage_label.setText("Cancelling…")
+
+    def stop(self, state: str, message: str = "") -> None:
+        """Show the end of a run (done, failed or cancelled) and go back to idle."""
+        self.running = False
+        self.timeline.state = state
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        if state == "done":
+            self.bar.setValue(1000)
+            if self._current_stage:
+                self._finish_stage(self._current_stage, self._last_elapsed())
+        elif self._current_stage and self._current_stage in self._items:
+            item = self._items[self._current_stage]
+            item.setText(f"{_STOPPED}  {STAGE_LABELS.get(self._current_stage, '')} — {state}")
+        self.stage_label.setText(message or state.capitalize())
+        self.item_label.setText("")
+        self._set_percent(-1)
+
+    # -- events -----------------------------------------------------------------------------
+    def on_event(self, event: ProgressEvent) -> None:
+        """Show one progress event (a few label updates, nothing more)."""
+        if not self.running:
+            return
+        self.timeline.add(event)
+        if event.state != "running":
+            return  # the worker's outcome signal closes the run
+        if event.stage != self._current_stage:
+            if self._current_stage is not None:
+                self._finish_stage(self._current_stage, event.elapsed_s)
+            self._begin_stage(event.stage, event.elapsed_s)
+        self.bar.setValue(int(round(event.fraction * 1000)))
+        self.stage_label.setText(
+            f"Step {event.stage_index} of {event.stage_count} · {event.stage_label}"
+        )
+        self.item_label.setText(_item_text(event))
+        left = "" if event.eta_s is None else f" · about {format_duration(event.eta_s)} left"
+        self.time_label.setText(f"{format_duration(event.elapsed_s)} elapsed{left}")
+        self._set_percent(int(event.fraction * 100))
+
+    # -- internals --------------------------------------------------------------------------
+    def _reset_stages(self, stages: tuple[str, ...]) -> None:
+        self.stage_list.clear()
+        self._items.clear()
+        for stage in stages:
+            self._add_stage(stage)
+
+    def _add_stage(self, stage: str) -> QListWidgetItem:
+        item = QListWidgetItem(f"{_PENDING}  {STAGE_LABELS.get(stage, stage)}")
+        item.setForeground(Qt.GlobalColor.gray)
+        self.stage_list.addItem(item)
+        self._items[stage] = item
+        return item
+
+    def _begin_stage(self, stage: str, elapsed: float) -> None:
+        self._current_stage = stage
+        self._stage_started[stage] = elapsed
+        item = self._items.get(stage) or self._add_stage(stage)
+        item.setText(f"{_ACTIVE}  {STAGE_LABELS.get(stage, stage)}…")
+        item.setForeground(Qt.GlobalColor.black)
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+
+    def _finish_stage(self, stage: str, elapsed: float) -> None:
+        seconds = max(0.0, elapsed - self._stage_started.get(stage, elapsed))
+        self.timeline.stage_durations[stage] = seconds
+        item = self._items.get(stage)
+        if item is None:
+            return
+        item.setText(f"{_DONE}  {STAGE_LABELS.get(stage, stage)} — {format_duration(seconds)}")
+        font = item.font()
+        font.setBold(False)
+        item.setFont(font)
+        item.setForeground(Qt.GlobalColor.darkGreen)
+
+    def _last_elapsed(self) -> float:
+        return self.timeline.points[-1][0] if self.timeline.points else 0.0
+
+    def _set_percent(self, percent: int) -> None:
+        if percent != self._last_percent:
+            self._last_percent = percent
+            self.percent_changed.emit(percent)
+
+    def finish_unvisited(self) -> list[str]:
+        """Give the stages the run never entered (e.g. charts and write without an output)."""
+        return [s for s in self._items if s not in self._stage_started]
+
+
+def _item_text(event: ProgressEvent) -> str:
+    """'revenue · Europe / Sales — 57 of 140', or the stage's message."""
+    if event.item and event.total:
+        return f"{event.item} — {event.done:,} of {event.total:,}"
+    if event.item:
+        return event.item
+    if event.total:
+        return f"{event.message} — {event.done:,} of {event.total:,}"
+    return event.message

@@ -1,0 +1,180 @@
+"""The Overview tab: KPI cards (last value, change on the year before, sparkline) and the narrative."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..metrics import metric_info
+from . import fmt
+from .charts import Sparkline
+from .report_data import ReportData, ttm_window
+from .theme import COLORS
+
+__all__ = ["OverviewView", "kpi_cards", "KpiCard"]
+
+MAX_CARDS = 12
+COLUMNS = 4
+
+
+def kpi_cards(data: ReportData) -> list[dict[str, Any]]:
+    """Give the company-level KPI cards: label, value text, change text, trend values."""
+    cards: list[dict[str, Any]] = []
+    table = data.kpi_table
+    for row in data.kpi_summary:
+        if row.get("level", "total") != "total":
+            continue
+        kpi = str(row.get("kpi", ""))
+        unit = str(row.get("unit") or metric_info(kpi).unit)
+        trend: np.ndarray = np.array([])
+        if not table.empty and {"kpi", "level", "value"} <= set(table.columns):
+            rows = table[(table["kpi"] == kpi) & (table["level"] == "total")]
+            trend = rows.sort_values("date")["value"].to_numpy(float) if "date" in rows else trend
+        if not len(trend) and kpi in data.panel.metrics:
+            trend = data.panel.frame("total", "total")[kpi].to_numpy(float)
+        cards.append(
+            {
+                "kpi": kpi,
+                "label": str(row.get("label") or fmt.metric_label(kpi)),
+                "value": fmt.metric_value(kpi, row.get("last"), unit=unit),
+                "change": row.get("change_pct"),
+                "ttm": row.get("ttm"),
+                "unit": unit,
+                "trend": trend[-24:],
+            }
+        )
+    if not cards:
+        cards = _cards_from_actuals(data)
+    return cards[:MAX_CARDS]
+
+
+def _cards_from_actuals(data: ReportData) -> list[dict[str, Any]]:
+    """Cards straight from the company's actuals when no KPI section is there."""
+    frame = data.panel.frame("total", "total")
+    window = ttm_window(data.frequency)
+    cards = []
+    for metric in frame.columns:
+        values = frame[metric].to_numpy(float)
+        finite = values[np.isfinite(values)]
+        if not len(finite):
+            continue
+        change = None
+        if len(values) >= 2 * window:
+            info = metric_info(metric)
+            if info.kind == "flow":
+                now, before = np.nansum(values[-window:]), np.nansum(values[-2 * window : -window])
+            else:
+                now, before = values[-1], values[-1 - window]
+            if np.isfinite(before) and before != 0 and info.kind != "ratio":
+                change = now / before - 1
+        cards.append(
+            {
+                "kpi": metric,
+                "label": fmt.metric_label(metric),
+                "value": fmt.metric_value(metric, finite[-1]),
+                "change": change,
+                "unit": metric_info(metric).unit,
+                "trend": values[-24:],
+            }
+        )
+    return cards
+
+
+class KpiCard(QFrame):
+    """One KPI: its name, last value, change on the year before and a sparkline."""
+
+    def __init__(self, card: dict[str, Any], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(2)
+        title = QLabel(card["label"])
+        title.setObjectName("cardTitle")
+        self.value_label = QLabel(card["value"])
+        self.value_label.setObjectName("cardValue")
+        change = card.get("change")
+        if fmt.is_missing(change):
+            change_text, color = "no prior year to compare", COLORS["muted"]
+        else:
+            change_text = f"{fmt.percent(change, signed=True)} vs prior 12 months"
+            color = COLORS["good"] if float(change) >= 0 else COLORS["bad"]
+        self.change_label = QLabel(change_text)
+        self.change_label.setStyleSheet(f"color: {color}; font-size: 9pt;")
+        layout.addWidget(title)
+        layout.addWidget(self.value_label)
+        layout.addWidget(self.change_label)
+        layout.addWidget(Sparkline(card.get("trend", [])))
+
+
+class OverviewView(QScrollArea):
+    """Headline, KPI cards and the narrative."""
+
+    def __init__(self, data: ReportData, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(16, 14, 16, 14)
+        layout.setSpacing(10)
+        narrative = data.narrative
+        panel = data.panel
+        span = ""
+        if len(panel.periods):
+            span = (
+                f"{fmt.period(panel.periods[0], data.frequency)} – "
+                f"{fmt.period(panel.periods[-1], data.frequency)}"
+            )
+        headline = (narrative or {}).get("headline") or (
+            f"{len(panel.metrics)} metrics over {len(panel.periods)} periods ({span})"
+        )
+        self.headline = QLabel(headline)
+        self.headline.setObjectName("headline")
+        self.headline.setWordWrap(True)
+        layout.addWidget(self.headline)
+        sub = QLabel(f"Actuals {span} · {len(panel)} series · run {data.run_id}")
+        sub.setObjectName("muted")
+        layout.addWidget(sub)
+
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        self.cards = [KpiCard(card) for card in kpi_cards(data)]
+        for i, card in enumerate(self.cards):
+            grid.addWidget(card, i // COLUMNS, i % COLUMNS)
+        layout.addLayout(grid)
+
+        self.narrative_label = QLabel(_narrative_html(narrative, data.notes))
+        self.narrative_label.setWordWrap(True)
+        self.narrative_label.setTextFormat(Qt.TextFormat.RichText)
+        self.narrative_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.narrative_label)
+        layout.addStretch(1)
+        self.setWidget(body)
+
+
+def _narrative_html(narrative: dict[str, Any] | None, notes: list[str]) -> str:
+    parts = []
+    if narrative:
+        parts += [f"<p>{html.escape(str(p))}</p>" for p in narrative.get("paragraphs", [])]
+        bullets = narrative.get("bullets", [])
+        if bullets:
+            parts.append(
+                "<ul>" + "".join(f"<li>{html.escape(str(b))}</li>" for b in bullets) + "</ul>"
+            )
+    if notes:
+        parts.append(
+            "<p style='color:#616e7c'>" + "<br>".join(html.escape(n) for n in notes) + "</p>"
+        )
+    return "".join(parts)

@@ -1,0 +1,255 @@
+"""The table-led tabs: Anomalies, Correlations (heatmap + sentences), Data quality, This run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..progress import STAGE_LABELS, format_duration
+from . import fmt
+from .charts import draw_bars, draw_heatmap, draw_timeline, make_plot
+from .report_data import ReportData
+from .table_model import Column, FrameTableModel
+
+__all__ = ["AnomaliesView", "CorrelationsView", "QualityView", "RunView", "make_table"]
+
+
+def make_table(model: FrameTableModel) -> QTableView:
+    """Give a sortable, read-only, row-selecting table over ``model``."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSortingEnabled(True)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view
+
+
+def _value(value: Any, row: pd.Series) -> str:
+    return fmt.metric_value(str(row.get("metric", "")), value)
+
+
+def _segment(value: Any, row: pd.Series) -> str:
+    return "Company" if value == "total" else str(value)
+
+
+class AnomaliesView(QWidget):
+    """Every anomaly, sortable; picking one emits ``series_picked(level, segment, metric, row)``."""
+
+    series_picked = Signal(str, str, str, object)
+
+    def __init__(self, data: ReportData, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        frame = data.anomalies
+        columns = [
+            Column("date", "Period", lambda v, r: fmt.period(v, data.frequency)),
+            Column("metric", "Metric", lambda v, r: fmt.metric_label(str(v))),
+            Column("segment", "Segment", _segment),
+            Column("value", "Actual", _value, numeric=True),
+            Column("expected", "Expected", _value, numeric=True),
+            Column("severity", "Severity"),
+            Column("score", "Score", lambda v, r: fmt.number(v, 1), numeric=True),
+            Column("reason", "Why it stands out", tooltip_key="reason"),
+        ]
+        if not frame.empty:
+            columns = [c for c in columns if c.key in frame.columns]
+        self.model = FrameTableModel(frame, columns)
+        self.table = make_table(self.model)
+        for i, column in enumerate(columns):
+            if column.key != "reason":
+                self.table.setColumnWidth(i, 120 if column.key != "metric" else 160)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        if "score" in frame.columns:
+            self.table.sortByColumn(
+                columns.index(next(c for c in columns if c.key == "score")),
+                Qt.SortOrder.DescendingOrder,
+            )
+        summary = QLabel(
+            f"{len(frame)} anomalies found. Select one to see it on the Forecasts chart."
+            if len(frame)
+            else "No anomaly stands out in this data."
+        )
+        summary.setObjectName("muted")
+        layout = QVBoxLayout(self)
+        layout.addWidget(summary)
+        layout.addWidget(self.table, 1)
+
+    def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = {i.row() for i in selected.indexes()}
+        if not rows:
+            return
+        record = self.model.record(min(rows))
+        self.series_picked.emit(
+            str(record["level"]), str(record["segment"]), str(record["metric"]), record
+        )
+
+
+class CorrelationsView(QWidget):
+    """How metrics move together: a heatmap per segment and the plain-language findings."""
+
+    def __init__(self, data: ReportData, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data = data
+        frame = data.correlations
+        self.segment_box = QComboBox()
+        if not frame.empty:
+            pairs = frame[["level", "segment"]].drop_duplicates().itertuples(index=False)
+            for level, segment in pairs:
+                self.segment_box.addItem(
+                    "Company" if level == "total" else str(segment), (level, segment)
+                )
+        self.plot = make_plot("number")
+        self.plot.setMinimumHeight(320)
+        columns = [
+            Column("metric_a", "Metric", lambda v, r: fmt.metric_label(str(v))),
+            Column("metric_b", "With", lambda v, r: fmt.metric_label(str(v))),
+            Column("segment", "Segment", _segment),
+            Column("correlation", "Correlation", lambda v, r: f"{float(v):+.2f}", numeric=True),
+            Column("lag", "Lag (periods)", lambda v, r: fmt.number(v), numeric=True),
+            Column("sentence", "What it means", tooltip_key="sentence"),
+        ]
+        if not frame.empty:
+            columns = [c for c in columns if c.key in frame.columns]
+        self.model = FrameTableModel(frame, columns)
+        self.table = make_table(self.model)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Segment"))
+        top.addWidget(self.segment_box)
+        top.addStretch(1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.plot)
+        split.addWidget(self.table)
+        split.setSizes([400, 220])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        if frame.empty:
+            layout.addWidget(QLabel("No correlations were computed for this data."))
+        layout.addWidget(split, 1)
+        self.segment_box.currentIndexChanged.connect(self.refresh)
+        self.refresh()
+
+    def matrix(self, level: str, segment: str) -> tuple[list[str], np.ndarray]:
+        """Give the metric names and their same-period correlation matrix for one segment."""
+        frame = self.data.correlations
+        rows = frame[(frame["level"] == level) & (frame["segment"] == segment)]
+        if "lag" in rows.columns and (rows["lag"] == 0).any():
+            rows = rows[rows["lag"] == 0]
+        names = list(dict.fromkeys([*rows["metric_a"], *rows["metric_b"]]))
+        index = {n: i for i, n in enumerate(names)}
+        matrix = np.full((len(names), len(names)), np.nan)
+        np.fill_diagonal(matrix, 1.0)
+        for a, b, r in zip(rows["metric_a"], rows["metric_b"], rows["correlation"]):
+            matrix[index[a], index[b]] = matrix[index[b], index[a]] = float(r)
+        return names, matrix
+
+    def refresh(self) -> None:
+        """Redraw the heatmap and filter the findings to the picked segment."""
+        picked = self.segment_box.currentData()
+        if picked is None:
+            return
+        names, matrix = self.matrix(*picked)
+        draw_heatmap(self.plot, names, matrix)
+        self.plot.setTitle(
+            "Correlation of period values (blue: move together, red: opposite)", size="10pt"
+        )
+        frame = self.data.correlations
+        shown = frame[(frame["level"] == picked[0]) & (frame["segment"] == picked[1])]
+        if "correlation" in shown:
+            shown = shown.reindex(shown["correlation"].abs().sort_values(ascending=False).index)
+        self.model.set_frame(shown)
+
+
+class QualityView(QWidget):
+    """Every repair and warning from reading and cleaning the data."""
+
+    def __init__(self, data: ReportData, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        frame = pd.DataFrame(data.quality)
+        if not frame.empty and "rows" in frame:
+            frame["rows"] = frame["rows"].map(_rows_text)
+        columns = [
+            Column("severity", "Severity"),
+            Column("message", "What was found or repaired", tooltip_key="message"),
+            Column("file", "File", lambda v, r: "" if fmt.is_missing(v) else str(v).split("/")[-1]),
+            Column("column", "Column"),
+            Column("count", "How many", lambda v, r: fmt.number(v), numeric=True),
+            Column("rows", "Rows"),
+        ]
+        if not frame.empty:
+            columns = [c for c in columns if c.key in frame.columns]
+        self.model = FrameTableModel(frame, columns)
+        self.table = make_table(self.model)
+        if "message" in frame:
+            self.table.setColumnWidth(1, 460)
+        label = QLabel(
+            f"{len(frame)} notes from reading and cleaning the data."
+            if len(frame)
+            else "The data needed no repair."
+        )
+        label.setObjectName("muted")
+        layout = QVBoxLayout(self)
+        layout.addWidget(label)
+        layout.addWidget(self.table, 1)
+
+
+def _rows_text(rows: Any) -> str:
+    if rows is None or (isinstance(rows, float) and np.isnan(rows)):
+        return ""
+    items = list(rows)
+    text = ", ".join(str(r) for r in items[:8])
+    return text + (" …" if len(items) > 8 else "")
+
+
+class RunView(QWidget):
+    """How the run went: progress against time and how long each stage took."""
+
+    def __init__(
+        self,
+        points: list[tuple[float, float, str]],
+        durations: dict[str, float],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.timeline = make_plot("fraction")
+        self.timeline.setTitle("Progress over time", size="11pt")
+        draw_timeline(self.timeline, points)
+        self.stages = make_plot("seconds", categories="bottom")
+        self.stages.setTitle("Seconds per stage", size="11pt")
+        stage_ids = [s for s, d in durations.items() if d is not None]
+        labels = [STAGE_LABELS.get(s, s).split(" ")[0] for s in stage_ids]
+        draw_bars(self.stages, labels, [durations[s] for s in stage_ids], unit="seconds")
+        total = sum(durations.values())
+        text = ", ".join(
+            f"{STAGE_LABELS.get(s, s)} {format_duration(durations[s])}" for s in stage_ids
+        )
+        summary = QLabel(
+            f"Total {format_duration(total)} · {text}"
+            if durations
+            else "No stage timings were recorded for this run."
+        )
+        summary.setWordWrap(True)
+        summary.setObjectName("muted")
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(self.timeline, 3)
+        row.addWidget(self.stages, 2)
+        layout.addLayout(row, 1)
+        layout.addWidget(summary)
