@@ -94,6 +94,17 @@ def _parse_unique(
     grain = np.full(n, "", dtype="<U1")
     low = texts.str.lower()
     note: str | None = None
+    plain_numbers = pd.to_numeric(texts, errors="coerce").notna().to_numpy()
+    if plain_numbers.all() and not allow_serial:
+        return out, grain, None, False
+    # Only texts with a digit that are not plain numbers can be dates (serials come last).
+    candidates = low.str.contains(r"\d", regex=True).to_numpy(dtype=bool) & ~plain_numbers
+
+    def extract(pattern: str) -> pd.DataFrame | None:
+        todo = candidates & np.isnat(out)
+        if not todo.any():
+            return None
+        return low[todo].str.extract(pattern).reindex(low.index)
 
     def fill(
         mask: np.ndarray, years: pd.Series, months: pd.Series, days: pd.Series | int, g: str
@@ -118,43 +129,49 @@ def _parse_unique(
         grain[idx[~np.isnat(out[idx])]] = g
 
     # ISO dates with optional time: 2024-01-31, 2024/01/31, 2024.01.31
-    iso = low.str.extract(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
-    fill(iso[0].notna().to_numpy(), iso[0], iso[1], iso[2], "D")
-    # Compact ISO 20240131
-    compact = low.str.extract(r"^(\d{4})(\d{2})(\d{2})$")
-    has_compact = (
-        compact[0].notna().to_numpy() & compact[0].astype(float).between(1900, 2200).to_numpy()
-    )
-    fill(has_compact, compact[0], compact[1], compact[2], "D")
+    iso = extract(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
+    if iso is not None:
+        fill(iso[0].notna().to_numpy(), iso[0], iso[1], iso[2], "D")
     # Year-month 2024-01, 2024/1, 2024.01
-    ym = low.str.extract(r"^(\d{4})[-/.](\d{1,2})$")
-    fill(ym[0].notna().to_numpy(), ym[0], ym[1], 1, "M")
+    ym = extract(r"^(\d{4})[-/.](\d{1,2})$")
+    if ym is not None:
+        fill(ym[0].notna().to_numpy(), ym[0], ym[1], 1, "M")
     # Quarters: 2024Q1, 2024-Q1, 2024 Q1, Q1 2024, Q1-24, 1Q24, Q1/2024
-    q1 = low.str.extract(r"^(\d{4})\s*[-/ ]?\s*q([1-4])$")
-    fill(q1[0].notna().to_numpy(), q1[0], q1[1].astype(float) * 3 - 2, 1, "Q")
-    q2 = low.str.extract(r"^(?:q([1-4])|([1-4])q)\s*[-/ ']?\s*(?:fy)?(\d{2}|\d{4})$")
-    qn = q2[0].where(q2[0].notna(), q2[1])
-    fill(qn.notna().to_numpy() & q2[2].notna().to_numpy(), q2[2], qn.astype(float) * 3 - 2, 1, "Q")
+    q1 = extract(r"^(\d{4})\s*[-/ ]?\s*q([1-4])$")
+    if q1 is not None:
+        fill(q1[0].notna().to_numpy(), q1[0], q1[1].astype(float) * 3 - 2, 1, "Q")
+    q2 = extract(r"^(?:q([1-4])|([1-4])q)\s*[-/ ']?\s*(?:fy)?(\d{2}|\d{4})$")
+    if q2 is not None:
+        qn = q2[0].where(q2[0].notna(), q2[1])
+        fill(
+            qn.notna().to_numpy() & q2[2].notna().to_numpy(),
+            q2[2],
+            qn.astype(float) * 3 - 2,
+            1,
+            "Q",
+        )
     # Month names: Jan 2024, Jan-24, January 2024, Jan. 2024, 2024-Jan, 2024 January
-    mn = low.str.extract(r"^([a-zäéû]{3,9})\.?\s*[-/ ,']?\s*'?(\d{2}|\d{4})$")
-    months = mn[0].map(MONTHS)
-    fill(months.notna().to_numpy(), mn[1], months, 1, "M")
-    mn2 = low.str.extract(r"^(\d{4})\s*[-/ ]\s*([a-zäéû]{3,9})\.?$")
-    months2 = mn2[1].map(MONTHS)
-    fill(months2.notna().to_numpy(), mn2[0], months2, 1, "M")
-    # Day with month name: 31 Jan 2024, 31-Jan-2024, 1-Jan-24
-    dmn = low.str.extract(
-        r"^(\d{1,2})[-/ .]([a-zäéû]{3,9})\.?[-/ .,]\s*(\d{2}|\d{4})" + _TIME + "$"
-    )
-    months3 = dmn[1].map(MONTHS)
-    fill(months3.notna().to_numpy(), dmn[2], months3, dmn[0], "D")
-    mdn = low.str.extract(r"^([a-zäéû]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$")
-    months4 = mdn[0].map(MONTHS)
-    fill(months4.notna().to_numpy(), mdn[2], months4, mdn[1], "D")
+    mn = extract(r"^([a-zäéû]{3,9})\.?\s*[-/ ,']?\s*'?(\d{2}|\d{4})$")
+    if mn is not None:
+        months = mn[0].map(MONTHS)
+        fill(months.notna().to_numpy(), mn[1], months, 1, "M")
+    mn2 = extract(r"^(\d{4})\s*[-/ ]\s*([a-zäéû]{3,9})\.?$")
+    if mn2 is not None:
+        months2 = mn2[1].map(MONTHS)
+        fill(months2.notna().to_numpy(), mn2[0], months2, 1, "M")
+    # Day with month name: 31 Jan 2024, 31-Jan-2024, 1-Jan-24, Jan 31, 2024
+    dmn = extract(r"^(\d{1,2})[-/ .]([a-zäéû]{3,9})\.?[-/ .,]\s*(\d{2}|\d{4})" + _TIME + "$")
+    if dmn is not None:
+        months3 = dmn[1].map(MONTHS)
+        fill(months3.notna().to_numpy(), dmn[2], months3, dmn[0], "D")
+    mdn = extract(r"^([a-zäéû]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})$")
+    if mdn is not None:
+        months4 = mdn[0].map(MONTHS)
+        fill(months4.notna().to_numpy(), mdn[2], months4, mdn[1], "D")
     # Numeric day and month: 01/31/2024, 31.01.2024, 31/01/2024, 31-01-24
-    dm = low.str.extract(r"^(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME + "$")
-    has_dm = dm[0].notna().to_numpy() & np.isnat(out)
-    if has_dm.any():
+    dm = extract(r"^(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME + "$")
+    has_dm = dm[0].notna().to_numpy() & np.isnat(out) if dm is not None else np.zeros(n, bool)
+    if dm is not None and has_dm.any():
         first = dm[0].astype(float)[has_dm]
         second = dm[2].astype(float)[has_dm]
         day_first = bool((first > 12).any())
