@@ -120,9 +120,13 @@ class TerminalBar:
         left = "" if event.eta_s is None else f" · {format_duration(event.eta_s)} left"
         head = f"{bar} {event.fraction * 100:3.0f}% "
         stage = f"Step {event.stage_index}/{event.stage_count} {event.stage_label}"
-        detail = event.message if event.message and event.message != event.stage_label else ""
-        if event.total and not detail:
-            detail = f"{event.done} of {event.total}"
+        # The item and its count say more than the message, which repeats the stage name.
+        if event.item:
+            detail = f"{event.item} ({event.done} of {event.total})" if event.total else event.item
+        elif event.message and event.message != event.stage_label:
+            detail = event.message
+        else:
+            detail = f"{event.done} of {event.total}" if event.total else ""
         tail = f" · {format_duration(event.elapsed_s)}{left}"
         text = f"{head}{stage}{' · ' + detail if detail else ''}"
         room = self.width - 1 - len(tail)
@@ -196,9 +200,18 @@ def _run(args: argparse.Namespace, inputs: Sequence[str], out: str, overwrite: b
         except BaseException as exc:  # crosses the thread as data
             outcome["error"] = exc
 
-    worker = threading.Thread(target=work, name="cfodesk-report")
+    finished = threading.Event()
+
+    def guarded() -> None:
+        try:
+            work()
+        finally:
+            finished.set()
+
+    worker = threading.Thread(target=guarded, name="cfodesk-report")
     worker.start()
-    _wait_cancellable(worker, cancel)
+    _wait_cancellable(finished, cancel)
+    worker.join()
     if "error" in outcome:
         raise outcome["error"]
     report = outcome["report"]
@@ -212,21 +225,23 @@ def _run(args: argparse.Namespace, inputs: Sequence[str], out: str, overwrite: b
     return EXIT_OK
 
 
-def _wait_cancellable(worker: threading.Thread, cancel: CancelToken) -> None:
-    """Wait for the report thread; Ctrl-C (or SIGTERM) sets the cancel token and waits on."""
+def _wait_cancellable(finished: threading.Event, cancel: CancelToken) -> None:
+    """Wait for the report thread; Ctrl-C or SIGTERM sets the cancel token and waits on.
 
-    def on_term(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+    The signal handler only sets the token: the run stops itself at its next check and reports
+    a cancelled event, so nothing is interrupted half-way.
+    """
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    def on_signal(signum: int, frame: Any) -> None:
+        cancel.cancel()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while worker.is_alive():
-            try:
-                worker.join(0.1)
-            except KeyboardInterrupt:
-                cancel.cancel()
+        while not finished.wait(0.1):
+            pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _history(args: argparse.Namespace) -> int:

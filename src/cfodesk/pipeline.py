@@ -19,7 +19,7 @@ from . import __version__
 from .config import ReportConfig
 from .errors import CfoDeskError, InputError
 from .history import HistoryStore
-from .model import Panel, Report
+from .model import Dataset, Panel, Report
 from .progress import (
     STAGE_IDS,
     Cancelled,
@@ -48,6 +48,10 @@ DEFAULT_RATES: dict[str, tuple[float, float]] = {
     "charts": (0.002, 1.5),
     "write": (0.003, 1.0),
 }
+
+
+#: Formats that show the static charts; without them the charts stage is skipped.
+CHART_FORMATS = frozenset({"html", "pdf"})
 
 
 def new_run_id() -> str:
@@ -85,6 +89,7 @@ class _Run:
         self.tracker.start_stage(stage, message=message)
         result = work(self.tracker.step)
         self.cancel.raise_if_cancelled()
+        self.tracker.end_stage()
         self.flush_history()
         return result
 
@@ -131,7 +136,7 @@ def run_report(
         raise InputError("No input file was given", hint="Name at least one CSV or Excel file")
     # Refuse a bad destination before doing any work.
     staging = StagingFolder(out_dir, overwrite=overwrite) if out_dir is not None else None
-    stages = STAGE_IDS if staging is not None else STAGE_IDS[:-2]
+    stages = _stages_for(config, writes=staging is not None)
     rates = dict(DEFAULT_RATES)
     if history is not None:
         rates.update(history.stage_rates())
@@ -171,6 +176,14 @@ def run_report(
         raise
     _close(run, "done", None, staging)
     return report
+
+
+def _stages_for(config: ReportConfig, *, writes: bool) -> tuple[str, ...]:
+    """Give the stages this run really does: no charts unless a format shows them."""
+    stages = STAGE_IDS if writes else STAGE_IDS[:-2]
+    if not CHART_FORMATS & set(config.formats):
+        stages = tuple(s for s in stages if s != "charts")
+    return stages
 
 
 def _units(
@@ -222,13 +235,15 @@ def _run_stages(run: _Run, paths: list[Path], config: ReportConfig, staging: Any
         "load",
         lambda step: read_sources(paths, sheet=config.sheet, on_progress=step, cancel=run.cancel),
     )
-    dataset = run.stage(
-        "validate",
-        lambda step: prepare_dataset(
+
+    def validate(step: StepCallback) -> tuple[Dataset, Panel]:
+        dataset = prepare_dataset(
             tables, mapping=config.mapping, on_progress=step, cancel=run.cancel
-        ),
-    )
-    panel = build_panel(dataset, config.levels)
+        )
+        step(1, 1, message="Building the segment hierarchy")
+        return dataset, build_panel(dataset, config.levels)
+
+    dataset, panel = run.stage("validate", validate)
     notes = _level_notes(config, dataset.dimensions)
     if len(panel) == 0:
         raise InputError("The data has no metric to analyse", file=paths[0])
@@ -273,10 +288,12 @@ def _run_stages(run: _Run, paths: list[Path], config: ReportConfig, staging: Any
     from .export import write_exports
     from .export.charts import render_charts
 
-    charts = run.stage(
-        "charts",
-        lambda step: render_charts(report, staging.path, on_progress=step, cancel=run.cancel),
-    )
+    charts: list[Path] = []
+    if "charts" in run.tracker.stages:
+        charts = run.stage(
+            "charts",
+            lambda step: render_charts(report, staging.path, on_progress=step, cancel=run.cancel),
+        )
     # The write stage's own duration cannot be in the report it writes; everything before is.
     report = _with_durations(report, run.tracker)
     run.stage(

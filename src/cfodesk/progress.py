@@ -168,6 +168,7 @@ class _StageState:
     total: int = 0
     item: str | None = None
     message: str = ""
+    complete: bool = False
 
 
 class ProgressTracker:
@@ -278,6 +279,17 @@ class ProgressTracker:
                 cur.message = message
             self._emit(force=cur.total > 0 and cur.done >= cur.total)
 
+    def end_stage(self) -> None:
+        """Close the current stage: report it complete and record its duration."""
+        with self._lock:
+            cur = self._current
+            if cur is None:
+                return
+            cur.complete = True
+            cur.item = None
+            self._emit(force=True)
+            self._end_current()
+
     def finish(self, state: State, message: str = "") -> ProgressEvent:
         """Close the run with its final state; give the last event (always emitted)."""
         with self._lock:
@@ -290,7 +302,8 @@ class ProgressTracker:
             last = self._last_event
             stage = last.stage if last else self.stages[0]
             index = self.stages.index(stage)
-            fraction = 1.0 if state == "done" else self._fraction
+            shown = last.fraction if last else 0.0
+            fraction = 1.0 if state == "done" else max(self._fraction, shown)
             event = ProgressEvent(
                 run_id=self.run_id,
                 state=state,
@@ -325,6 +338,8 @@ class ProgressTracker:
         self._current = None
 
     def _stage_fraction(self, cur: _StageState, now: float) -> float:
+        if cur.complete:
+            return 1.0
         if cur.total > 0:
             return min(1.0, cur.done / cur.total)
         # No item counts: follow the clock against the calibrated expectation, never claiming
@@ -388,8 +403,14 @@ class ProgressTracker:
             with self._lock:
                 if self._closed:
                     return
-                if self._clock() - self._last_emit >= HEARTBEAT_S:
+                if self._clock() - self._last_emit < HEARTBEAT_S:
+                    continue
+                if self._current is not None:
                     self._emit(force=True)
+                elif self._last_event is not None:
+                    # Between two stages: say we are still alive, with the clock up to date.
+                    self._last_emit = self._clock()
+                    self._deliver(replace(self._last_event, elapsed_s=self.elapsed_s))
 
     @property
     def last_event(self) -> ProgressEvent | None:

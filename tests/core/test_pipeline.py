@@ -13,14 +13,15 @@ from cfodesk.config import ReportConfig
 from cfodesk.errors import CfoDeskError
 from cfodesk.history import HistoryStore
 from cfodesk.pipeline import run_report
-from cfodesk.progress import STAGE_IDS, CancelToken, Cancelled, ProgressEvent
+from cfodesk.progress import STAGE_IDS, Cancelled, CancelToken, ProgressEvent
 
 FAST = ReportConfig(jobs=1, formats=("json", "csv"))
 
 
 def _assert_contract(events: list[ProgressEvent], stages: tuple[str, ...], final: str) -> None:
     fractions = [e.fraction for e in events]
-    assert fractions == sorted(fractions), "the bar went backwards"
+    back = [(a, b) for a, b in zip(events, events[1:]) if b.fraction < a.fraction]
+    assert not back, f"the bar went backwards: {back[:1]}"
     assert all(0.0 <= f <= 1.0 for f in fractions)
     assert [e.state for e in events[:-1]] == ["running"] * (len(events) - 1)
     assert events[-1].state == final
@@ -36,18 +37,29 @@ def test_full_run_reports_every_stage_in_order(records_csv: Path, tmp_path: Path
     events: list[ProgressEvent] = []
     history = HistoryStore(tmp_path / "h.sqlite3")
     out = tmp_path / "report"
-    report = run_report([records_csv], FAST, events.append, out_dir=out, history=history)
+    config = ReportConfig(jobs=1, formats=("json", "csv", "html"))
+    report = run_report([records_csv], config, events.append, out_dir=out, history=history)
     _assert_contract(events, STAGE_IDS, "done")
     assert [s for s in dict.fromkeys(e.stage for e in events)] == list(STAGE_IDS)
     assert events[-1].fraction == 1.0
     forecast_items = [e for e in events if e.stage == "forecast" and e.item]
     assert forecast_items and "Forecasting" in forecast_items[-1].message
     assert (out / "report.json").is_file() and (out / "forecasts.csv").is_file()
+    assert (out / "report.html").is_file() and list((out / "charts").glob("*.png"))
     assert set(report.stage_durations) >= set(STAGE_IDS[:-1])
     [run] = history.list_runs()
     assert run.state == "done" and run.output_dir == str(out.resolve())
     assert history.events(run.run_id)[-1].fraction == 1.0
     assert history.stage_rates()["forecast"][0] > 0
+
+
+def test_data_only_formats_skip_the_charts_stage(records_csv: Path, tmp_path: Path) -> None:
+    events: list[ProgressEvent] = []
+    run_report([records_csv], FAST, events.append, out_dir=tmp_path / "out")
+    stages = tuple(s for s in STAGE_IDS if s != "charts")
+    _assert_contract(events, stages, "done")
+    assert {e.stage_count for e in events} == {len(stages)}
+    assert not (tmp_path / "out" / "charts").exists()
 
 
 def test_without_an_output_folder_nothing_is_written(records_csv: Path, tmp_path: Path) -> None:
@@ -80,13 +92,25 @@ def test_cancel_takes_effect_quickly_and_leaves_nothing(
         run_report([source], config, on_progress, cancel, out_dir=out)
     took = time.monotonic() - asked[0]
     assert took < 0.5, f"cancel took {took:.2f} s"
-    _assert_contract(events, STAGE_IDS, "cancelled")
+    _assert_contract(events, tuple(s for s in STAGE_IDS if s != "charts"), "cancelled")
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []
     deadline = time.monotonic() + 2
-    while psutil.Process().children(recursive=True) and time.monotonic() < deadline:
+    while _worker_processes() and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert psutil.Process().children(recursive=True) == []
+    assert _worker_processes() == []
+
+
+def _worker_processes() -> list[psutil.Process]:
+    """Child processes doing work (multiprocessing's shared resource tracker is not one)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "resource_tracker" not in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
 
 
 def test_cancel_from_another_thread(records_csv: Path) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 from cfodesk.progress import (
     STAGE_IDS,
-    CancelToken,
     Cancelled,
+    CancelToken,
     ProgressEvent,
     ProgressTracker,
     format_duration,
