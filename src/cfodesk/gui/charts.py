@@ -18,6 +18,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFileDialog, QSizePolicy, QWidget
 
+from ..analytics.formatting import format_money
 from ..metrics import metric_info
 from ..progress import format_duration
 from . import fmt
@@ -53,7 +54,7 @@ class ValueAxis(pg.AxisItem):
 
     def tickStrings(self, values: Sequence[float], scale: float, spacing: float) -> list[str]:
         if self.unit == "money":
-            return [fmt.money(v) for v in values]
+            return money_ticks(values, spacing)
         if self.unit == "percent":
             return [fmt.percent(v, 0) for v in values]
         if self.unit == "fraction":
@@ -61,6 +62,25 @@ class ValueAxis(pg.AxisItem):
         if self.unit == "seconds":
             return [f"{v:g} s" for v in values]
         return [fmt.number(v, 0 if spacing >= 1 else 2) for v in values]
+
+
+def money_ticks(values: Sequence[float], spacing: float) -> list[str]:
+    """Give money tick labels in one unit with enough digits that neighbours differ."""
+    top = max((abs(v) for v in values), default=0.0)
+    scale, divisor = next(
+        (
+            (s, d)
+            for s, d, least in (("B", 1e9, 1e9), ("M", 1e6, 1e6), ("K", 1e3, 1e4))
+            if top >= least
+        ),
+        ("", 1.0),
+    )
+    step = spacing / divisor if spacing > 0 else 1.0
+    decimals = 0 if step >= 1 else min(3, int(np.ceil(-np.log10(step))))
+    return [
+        "0" if v == 0 else format_money(v, scale=scale, decimals=decimals)  # type: ignore[arg-type]
+        for v in values
+    ]
 
 
 class LabelAxis(pg.AxisItem):

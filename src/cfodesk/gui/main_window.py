@@ -374,7 +374,9 @@ class MainWindow(QMainWindow):
             disconnect_task(self.worker)
             self.worker.cancel()
         run_id = _new_run_id()
-        self._out_dir = user_data_dir() / "reports" / run_id
+        reports = user_data_dir() / "reports"
+        reports.mkdir(parents=True, exist_ok=True)
+        self._out_dir = reports / run_id
         worker = ReportWorker(
             self.sources,
             config,
@@ -413,6 +415,7 @@ class MainWindow(QMainWindow):
     def _on_finished(self, report: Any) -> None:
         self.worker = None
         self.panel.stop("done", "Report ready")
+        self.panel.show_durations(dict(report.stage_durations))
         out_dir = str(self._out_dir) if self._out_dir and self._out_dir.exists() else None
         self.show_report(ReportData.from_report(report, out_dir), self.panel.timeline.points)
         self._set_idle(True)

@@ -68,6 +68,8 @@ class ProgressPanel(QWidget):
         self.stage_list = QListWidget()
         self.stage_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.stage_list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.stage_list.setWordWrap(True)
+        self.stage_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         top = QHBoxLayout()
         top.addWidget(self.stage_label, 1)
@@ -122,12 +124,31 @@ class ProgressPanel(QWidget):
             self.bar.setValue(1000)
             if self._current_stage:
                 self._finish_stage(self._current_stage, self._last_elapsed())
+            for stage, item in self._items.items():
+                if stage not in self.timeline.stage_durations:  # too quick to be seen
+                    item.setText(f"{_DONE}  {STAGE_LABELS.get(stage, stage)}")
+                    item.setForeground(Qt.GlobalColor.darkGreen)
         elif self._current_stage and self._current_stage in self._items:
             item = self._items[self._current_stage]
             item.setText(f"{_STOPPED}  {STAGE_LABELS.get(self._current_stage, '')} — {state}")
         self.stage_label.setText(message or state.capitalize())
         self.item_label.setText("")
+        elapsed = format_duration(self._last_elapsed())
+        self.time_label.setText(f"in {elapsed}" if state == "done" else f"after {elapsed}")
         self._set_percent(-1)
+
+    def show_durations(self, durations: dict[str, float]) -> None:
+        """Tick off every stage with the duration the run itself measured."""
+        for stage, seconds in durations.items():
+            item = self._items.get(stage)
+            if item is None:
+                continue
+            self.timeline.stage_durations[stage] = float(seconds)
+            item.setText(f"{_DONE}  {STAGE_LABELS.get(stage, stage)} — {format_duration(seconds)}")
+            font = item.font()
+            font.setBold(False)
+            item.setFont(font)
+            item.setForeground(Qt.GlobalColor.darkGreen)
 
     # -- events -----------------------------------------------------------------------------
     def on_event(self, event: ProgressEvent) -> None:
@@ -140,6 +161,11 @@ class ProgressPanel(QWidget):
         if event.stage != self._current_stage:
             if self._current_stage is not None:
                 self._finish_stage(self._current_stage, event.elapsed_s)
+            # A stage quicker than the event throttle may never be seen: it is over all the same.
+            for stage in list(self._items)[: max(0, event.stage_index - 1)]:
+                if stage not in self._stage_started and stage != event.stage:
+                    self._stage_started[stage] = event.elapsed_s
+                    self._finish_stage(stage, event.elapsed_s)
             self._begin_stage(event.stage, event.elapsed_s)
         self.bar.setValue(int(round(event.fraction * 1000)))
         self.stage_label.setText(

@@ -61,9 +61,16 @@ def _narrative(section: Any) -> dict[str, Any] | None:
         return None
     return {
         "headline": data.get("headline") or "",
-        "paragraphs": list(data.get("paragraphs") or []),
-        "bullets": list(data.get("bullets") or []),
+        "paragraphs": [str(p) for p in data.get("paragraphs") or []],
+        "bullets": [_text(b) for b in data.get("bullets") or []],
     }
+
+
+def _text(item: Any) -> str:
+    """The sentence of a narrative bullet (a dict, an object with ``text``, or a string)."""
+    if isinstance(item, Mapping):
+        return str(item.get("text", ""))
+    return str(getattr(item, "text", item))
 
 
 def ttm_window(frequency: str) -> int:
@@ -135,7 +142,7 @@ class ReportData:
             panel=panel,
             forecasts=_dates(_frame(getattr(loaded, "forecasts", None))),
             forecast_summary=_as_dicts(
-                forecast_summary.get("summary")
+                forecast_summary.get("series")
                 if isinstance(forecast_summary, Mapping)
                 else forecast_summary
             ),

@@ -28,6 +28,14 @@ _LEVEL_NAMES = {
 }
 
 
+_SEP = "\x1f"
+
+
+def _segment_key(level: str, segment: str) -> str:
+    # Combo data must be a plain string: Qt cannot find a Python tuple again with findData().
+    return f"{level}{_SEP}{segment}"
+
+
 def segment_choices(data: ReportData) -> list[tuple[str, str, str]]:
     """Give (text, level, segment) for every segment, company first."""
     out = []
@@ -50,7 +58,7 @@ class ForecastView(QWidget):
         self.segment_box = QComboBox()
         self.segment_box.setMinimumContentsLength(24)
         for text, level, segment in segment_choices(data):
-            self.segment_box.addItem(text, (level, segment))
+            self.segment_box.addItem(text, _segment_key(level, segment))
         self.chart = ForecastChart()
         self.model_label = QLabel("")
         self.model_label.setObjectName("muted")
@@ -76,7 +84,7 @@ class ForecastView(QWidget):
     def select(self, level: str, segment: str, metric: str) -> bool:
         """Show one series; give False when it is not in the report."""
         m = self.metric_box.findData(metric)
-        s = self.segment_box.findData((level, segment))
+        s = self.segment_box.findData(_segment_key(level, segment))
         if m < 0 or s < 0:
             return False
         self.metric_box.blockSignals(True)
@@ -92,7 +100,7 @@ class ForecastView(QWidget):
         picked = self.segment_box.currentData()
         if metric is None or picked is None:
             return
-        level, segment = picked
+        level, segment = str(picked).split(_SEP, 1)
         from ..model import SeriesKey
 
         key = SeriesKey(level, segment, metric)

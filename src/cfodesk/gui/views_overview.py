@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..analytics.formatting import format_points
 from ..metrics import metric_info
 from . import fmt
 from .charts import Sparkline
@@ -48,8 +49,10 @@ def kpi_cards(data: ReportData) -> list[dict[str, Any]]:
                 "kpi": kpi,
                 "label": str(row.get("label") or fmt.metric_label(kpi)),
                 "value": fmt.metric_value(kpi, row.get("last"), unit=unit),
+                "period": row.get("last_period"),
                 "change": row.get("change_pct"),
                 "ttm": row.get("ttm"),
+                "prior_ttm": row.get("prior_ttm"),
                 "unit": unit,
                 "trend": trend[-24:],
             }
@@ -91,6 +94,27 @@ def _cards_from_actuals(data: ReportData) -> list[dict[str, Any]]:
     return cards
 
 
+def change_line(card: dict[str, Any]) -> tuple[str, str]:
+    """Give the card's comparison line and its colour: the last 12 months against the 12 before."""
+    unit, ttm, prior = card.get("unit", "money"), card.get("ttm"), card.get("prior_ttm")
+    change = card.get("change")
+    if unit == "percent" and not fmt.is_missing(ttm) and not fmt.is_missing(prior):
+        points = float(ttm) - float(prior)
+        text = f"12 months {fmt.percent(ttm)} ({format_points(points)})"
+        return text, COLORS["good"] if points >= 0 else COLORS["bad"]
+    if fmt.is_missing(change):
+        if not fmt.is_missing(ttm):
+            return f"12 months {fmt.metric_value(card['kpi'], ttm, unit=unit)}", COLORS["muted"]
+        return "no year-earlier figure to compare", COLORS["muted"]
+    sign = COLORS["good"] if float(change) >= 0 else COLORS["bad"]
+    if "burn" in str(card.get("kpi", "")):
+        sign = COLORS["bad"] if float(change) >= 0 else COLORS["good"]
+    total = (
+        "" if fmt.is_missing(ttm) else f"12 months {fmt.metric_value(card['kpi'], ttm, unit=unit)} "
+    )
+    return f"{total}({fmt.percent(change, signed=True)})", sign
+
+
 class KpiCard(QFrame):
     """One KPI: its name, last value, change on the year before and a sparkline."""
 
@@ -100,17 +124,14 @@ class KpiCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(2)
-        title = QLabel(card["label"])
+        period = card.get("period")
+        title = QLabel(card["label"] + (f" · {fmt.period(period)}" if period else ""))
         title.setObjectName("cardTitle")
         self.value_label = QLabel(card["value"])
         self.value_label.setObjectName("cardValue")
-        change = card.get("change")
-        if fmt.is_missing(change):
-            change_text, color = "no prior year to compare", COLORS["muted"]
-        else:
-            change_text = f"{fmt.percent(change, signed=True)} vs prior 12 months"
-            color = COLORS["good"] if float(change) >= 0 else COLORS["bad"]
+        change_text, color = change_line(card)
         self.change_label = QLabel(change_text)
+        self.change_label.setToolTip("Last 12 months against the 12 months before")
         self.change_label.setStyleSheet(f"color: {color}; font-size: 9pt;")
         layout.addWidget(title)
         layout.addWidget(self.value_label)

@@ -114,7 +114,7 @@ class CorrelationsView(QWidget):
             pairs = frame[["level", "segment"]].drop_duplicates().itertuples(index=False)
             for level, segment in pairs:
                 self.segment_box.addItem(
-                    "Company" if level == "total" else str(segment), (level, segment)
+                    "Company" if level == "total" else str(segment), f"{level}\x1f{segment}"
                 )
         self.plot = make_plot("number")
         self.plot.setMinimumHeight(320)
@@ -165,6 +165,7 @@ class CorrelationsView(QWidget):
         picked = self.segment_box.currentData()
         if picked is None:
             return
+        picked = tuple(str(picked).split("\x1f", 1))
         names, matrix = self.matrix(*picked)
         draw_heatmap(self.plot, names, matrix)
         self.plot.setTitle(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ..config import ReportConfig
 from ..errors import CfoDeskError
@@ -179,7 +179,8 @@ def start_in_thread(task: BackgroundTask, parent: QObject | None = None) -> QThr
     task.moveToThread(thread)
     task.thread_ = thread
     thread.started.connect(task.run)
-    task.done.connect(thread.quit)
+    # quit() is thread-safe: call it directly so the thread ends even while the GUI thread waits.
+    task.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.start()
     return thread
 
