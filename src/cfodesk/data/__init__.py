@@ -41,7 +41,7 @@ def _file_name(table: RawTable) -> str:
 
 
 def _plan(table: RawTable, mapping: Mapping[str, str] | None) -> TablePlan:
-    return plan_table(table.cells, _file_name(table), mapping)
+    return plan_table(table.cells, _file_name(table), mapping, profiles=table.profiles)
 
 
 def propose_mapping(tables: Sequence[RawTable]) -> list[ColumnMapping]:

@@ -106,7 +106,11 @@ def _prepare_part(part: TableRecords, issues: list[QualityIssue]) -> tuple[pd.Da
         )
     rows = frame["_row"].to_numpy()
     content = ["date", *dims, *part.metrics]
-    exact = frame.duplicated(content, keep="first").to_numpy()
+    repeated = frame.duplicated(["date", *dims], keep=False).to_numpy()
+    exact = np.zeros(len(frame), bool)
+    if repeated.any():
+        # Only rows sharing a date and segment can be exact copies: compare those alone.
+        exact[repeated] = frame.loc[repeated].duplicated(content, keep="first").to_numpy()
     if exact.any():
         issues.append(
             QualityIssue(

@@ -101,10 +101,10 @@ def profile_columns(cells: pd.DataFrame) -> dict[str, ColumnProfile]:
     return profiles
 
 
-def guess_layout(cells: pd.DataFrame) -> str:
+def guess_layout(cells: pd.DataFrame, profiles: Mapping[str, ColumnProfile] | None = None) -> str:
     """Give the layout a table most likely uses: records, long or statement."""
     try:
-        return plan_table(cells, "", None, strict=False).layout
+        return plan_table(cells, "", None, strict=False, profiles=profiles).layout
     except InputError:
         return "records"
 
@@ -115,6 +115,7 @@ def plan_table(
     overrides: Mapping[str, str] | None = None,
     *,
     strict: bool = True,
+    profiles: Mapping[str, ColumnProfile] | None = None,
 ) -> TablePlan:
     """Give the plan for reading one table (layout, roles, mappings).
 
@@ -129,9 +130,10 @@ def plan_table(
         if role != "metric":
             is_period[headers.index(header)] = False
     if is_period.sum() >= 2 and not any(r == "date" for r, _ in user_roles.values()):
-        plan = _plan_statement(cells, file, headers, periods, is_period, user_roles)
+        plan = _plan_statement(cells, file, headers, periods, is_period, user_roles, profiles)
     else:
-        profiles = profile_columns(cells)
+        if profiles is None or set(profiles) != set(cells.columns):
+            profiles = profile_columns(cells)
         plan = _plan_long(cells, file, headers, profiles, user_roles)
         if plan is None:
             plan = _plan_records(cells, file, headers, profiles, user_roles, strict)
@@ -194,7 +196,7 @@ def _plan_records(
         if header in decided:
             continue
         decided[header] = _judge_column(file, header, profiles[header], plan)
-    _assign_unnamed_dimensions(file, headers, profiles, decided)
+    _assign_unnamed_dimensions(file, headers, profiles, decided, plan.notes)
     mappings = _resolve_duplicates(file, [decided[h] for h in headers], plan)
     plan.mappings = mappings
     for m in mappings:
@@ -257,6 +259,7 @@ def _assign_unnamed_dimensions(
     headers: list[str],
     profiles: Mapping[str, ColumnProfile],
     decided: dict[str, ColumnMapping],
+    notes: list[QualityIssue],
 ) -> None:
     taken = {m.role for m in decided.values()}
     free = [d for d in _DIMENSIONS if d not in taken]
@@ -273,6 +276,15 @@ def _assign_unnamed_dimensions(
             decided[header] = ColumnMapping(file, header, dimension, dimension, 0.5, "inferred")
         else:
             decided[header] = ColumnMapping(file, header, "ignored", None, 0.7, "inferred")
+            notes.append(
+                QualityIssue(
+                    "info",
+                    "ignored_column",
+                    "Text column with too many different values to be a segment; ignored",
+                    file=file,
+                    column=header,
+                )
+            )
 
 
 def _resolve_duplicates(
@@ -369,7 +381,7 @@ def _plan_long(
                 )
             )
         decided[header] = mapping
-    _assign_unnamed_dimensions(file, headers, profiles, decided)
+    _assign_unnamed_dimensions(file, headers, profiles, decided, plan.notes)
     plan.mappings = _resolve_duplicates(file, [decided[h] for h in headers], plan)
     for m in plan.mappings:
         if m.role == "date":
@@ -391,6 +403,7 @@ def _plan_statement(
     periods,
     is_period: np.ndarray,
     user_roles: Mapping[str, tuple[str, str]],
+    profiles: Mapping[str, ColumnProfile] | None,
 ) -> TablePlan:
     plan = TablePlan(file=file, layout="statement")
     grains = set(periods.grain[is_period])
@@ -399,7 +412,9 @@ def _plan_statement(
     decided: dict[str, ColumnMapping] = {
         h: _user_mapping(file, h, r, t) for h, (r, t) in user_roles.items() if h in others
     }
-    profiles = profile_columns(cells[others]) if others else {}
+    profiles = profiles if profiles is not None else {}
+    if not set(others) <= set(profiles):
+        profiles = profile_columns(cells[others]) if others else {}
     text_columns = [
         h
         for h in others
@@ -426,7 +441,7 @@ def _plan_statement(
         if mapping.role == "metric":
             mapping = ColumnMapping(file, header, "ignored", None, 0.6, "inferred")
         decided[header] = mapping
-    _assign_unnamed_dimensions(file, others, profiles, decided)
+    _assign_unnamed_dimensions(file, others, profiles, decided, plan.notes)
     for header, is_p, stamp in zip(headers, is_period, periods.dates):
         if is_p:
             plan.period_columns[header] = pd.Timestamp(stamp)

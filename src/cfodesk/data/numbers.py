@@ -89,8 +89,12 @@ def parse_numbers(cells: pd.Series, *, european_hint: bool = False) -> NumberPar
     ``european_hint`` says other columns of the same table used European decimals, so a column
     holding only ``12.500``-style values is read as thousands, not decimals.
     """
+    n = len(cells)
+    if pd.api.types.is_numeric_dtype(cells.dtype) and not european_hint:
+        # Typed by the CSV parser already: nothing to clean.
+        values = cells.to_numpy(dtype=float, na_value=np.nan)
+        return NumberParse(values, np.zeros(n, bool), 0, False, 0, 0)
     raw = cells.to_numpy(dtype=object, na_value=None)
-    n = len(raw)
     missing = pd.isna(cells).to_numpy()
     fast = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     hard = np.isnan(fast) & ~missing

@@ -13,7 +13,7 @@ import hashlib
 import io
 import math
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,7 +23,7 @@ import pandas as pd
 from ..errors import CfoDeskError, InputError
 from ..model import InputInfo, QualityIssue
 from ..progress import CancelToken, StepCallback, no_step
-from .layout import guess_layout
+from .layout import ColumnProfile, guess_layout, profile_columns
 from .sniff import detect_encoding, find_header, header_names, sniff_delimiter
 
 __all__ = ["RawTable", "read_sources", "read_table"]
@@ -41,7 +41,8 @@ class RawTable:
 
     ``cells`` has one column per header cell (text or NaN); ``source_rows`` gives, for each row
     of ``cells``, its 1-based row number in the file as a spreadsheet shows it; ``notes`` are
-    repairs made while reading (extra cells on ragged rows, ...).
+    repairs made while reading (extra cells on ragged rows, ...); ``profiles`` summarise each
+    column (from a sample) so the validate stage does not look twice.
     """
 
     cells: pd.DataFrame
@@ -49,6 +50,7 @@ class RawTable:
     source_rows: np.ndarray
     header_row: int
     notes: tuple[QualityIssue, ...] = field(default=())
+    profiles: Mapping[str, ColumnProfile] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -125,8 +127,9 @@ def read_table(
             file=path,
             hint="Check that it is a CSV or Excel export",
         ) from exc
-    layout = guess_layout(table.cells)
-    return replace(table, info=replace(table.info, layout=layout))
+    profiles = profile_columns(table.cells)
+    layout = guess_layout(table.cells, profiles)
+    return replace(table, info=replace(table.info, layout=layout), profiles=profiles)
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -220,7 +223,9 @@ def _read_csv_pandas(
             header=None,
             names=names,
             skiprows=header_index + 1,
-            dtype=object,
+            # Let the C parser type clean numeric columns (fast); anything else stays text. With
+            # ';' (European exports) every cell stays text so "12.500" can be read as thousands.
+            dtype=object if delimiter == ";" else None,
             skip_blank_lines=False,
             keep_default_na=False,
             na_values=[""],
@@ -263,8 +268,6 @@ def _tidy(
 ) -> tuple[pd.DataFrame, np.ndarray, list[QualityIssue]]:
     """Drop blank rows and the stray cells of ragged rows beyond the header."""
     notes: list[QualityIssue] = []
-    cells = cells.apply(lambda col: col.str.strip() if col.dtype == object else col)
-    cells = cells.replace("", np.nan) if len(cells) else cells
     blank = cells.isna().all(axis=1).to_numpy()
     if blank.any():
         cells = cells.loc[~blank].reset_index(drop=True)

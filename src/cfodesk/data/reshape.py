@@ -47,6 +47,30 @@ class TableRecords:
     date_note: str | None = None
 
 
+def _cell_label(value: object) -> str | None:
+    """Give a label cell as tidy text ('  North  America ' -> 'North America'; 3.0 -> '3')."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def _labels(series: pd.Series) -> np.ndarray:
+    """Give a column of labels as tidy text (None where empty), cleaning each distinct value once."""
+    return _labels_and_totals(series)[0]
+
+
+def _labels_and_totals(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Give the tidy labels and a mask of total/subtotal labels ('Total', 'Grand total')."""
+    codes, uniques = pd.factorize(series)
+    names = np.array([_cell_label(u) for u in uniques] + [None], dtype=object)
+    totals = np.array([is_total_label(n) for n in names], dtype=bool)
+    codes = np.where(codes >= 0, codes, len(uniques))
+    return names[codes], totals[codes]
+
+
 def _rows(source_rows: np.ndarray, mask: np.ndarray, limit: int = 20) -> tuple[int, ...]:
     return tuple(int(r) for r in source_rows[mask][:limit])
 
@@ -56,9 +80,9 @@ def account_mappings(plan: TablePlan, cells: pd.DataFrame) -> list[ColumnMapping
     column = plan.metric_name_column or plan.label_column
     if column is None:
         return []
-    labels = pd.Series(cells[column].dropna().unique(), dtype=object).astype(str).str.strip()
+    labels = [_cell_label(v) for v in pd.unique(cells[column].dropna())]
     result: list[ColumnMapping] = []
-    for label in dict.fromkeys(labels):
+    for label in dict.fromkeys(v for v in labels if v):
         if not label or is_total_label(label):
             continue
         override = find_override(label, plan.overrides)
@@ -182,15 +206,9 @@ def _dimension_values(
     values: dict[str, np.ndarray] = {}
     totals = np.zeros(len(cells), bool)
     for dimension, column in plan.dimensions.items():
-        series = cells[column].astype(object).where(cells[column].notna(), None)
-        text = series.map(lambda v: " ".join(str(v).split()) if v is not None else None)
-        codes, uniques = pd.factorize(text)
-        total_codes = np.array([is_total_label(u) for u in uniques], dtype=bool)
-        is_total = np.zeros(len(cells), bool)
-        if len(uniques):
-            is_total = (codes >= 0) & total_codes[np.maximum(codes, 0)]
+        labels, is_total = _labels_and_totals(cells[column])
         totals |= is_total
-        missing = (codes < 0) & ~totals
+        missing = pd.isna(labels) & ~totals
         if missing.any():
             issues.append(
                 QualityIssue(
@@ -203,7 +221,7 @@ def _dimension_values(
                     count=int(missing.sum()),
                 )
             )
-        values[dimension] = text.fillna(UNASSIGNED).to_numpy(dtype=object)
+        values[dimension] = np.where(pd.isna(labels), UNASSIGNED, labels)
     return values, totals
 
 
@@ -297,11 +315,7 @@ def _records_or_long(
         )
         accounts = account_mappings(plan, cells)
         mappings += accounts
-        names = (
-            cells[plan.metric_name_column]
-            .astype(object)
-            .map(lambda v: str(v).strip() if isinstance(v, str) else None)
-        )
+        names = pd.Series(_labels(cells[plan.metric_name_column]), dtype=object)
         lookup = {m.column: m.target for m in accounts if m.role == "metric"}
         metric = names.map(lookup).to_numpy(dtype=object)
         no_name = names.isna().to_numpy() & keep
@@ -388,11 +402,7 @@ def _statement(
     dims, totals = _dimension_values(plan, cells, source_rows, issues)
     label_column = plan.label_column
     assert label_column is not None
-    labels = (
-        cells[label_column]
-        .astype(object)
-        .map(lambda v: str(v).strip() if isinstance(v, str) else None)
-    )
+    labels = pd.Series(_labels(cells[label_column]), dtype=object)
     footer = totals | labels.map(is_total_label).to_numpy(dtype=bool)
     if footer.any():
         issues.append(
