@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..metrics import KNOWN_METRICS
+from .synonyms import ID_WORDS, METRIC_SYNONYMS, ROLE_SYNONYMS, TOTAL_LABELS
 
 __all__ = [
     "Match",
@@ -37,294 +38,6 @@ __all__ = [
 #: Override targets that are not metrics.
 ROLE_TARGETS = ("date", "region", "department", "ignore")
 
-_METRIC_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "revenue": (
-        "revenue",
-        "revenues",
-        "sales",
-        "sales revenue",
-        "net sales",
-        "net revenue",
-        "turnover",
-        "income",
-        "total revenue",
-        "total sales",
-        "gross sales",
-        "sales income",
-        "top line",
-        "operating revenue",
-        "net turnover",
-        "sales amount",
-        "revenue amount",
-    ),
-    "cogs": (
-        "cogs",
-        "cost of goods sold",
-        "cost of sales",
-        "cost of revenue",
-        "cost of revenues",
-        "direct costs",
-        "direct cost",
-        "cos",
-        "cost of goods",
-        "product costs",
-    ),
-    "operating_expenses": (
-        "operating costs",
-        "operating expenses",
-        "operating expense",
-        "opex",
-        "sg&a",
-        "sga",
-        "selling general and administrative",
-        "overheads",
-        "overhead",
-        "indirect costs",
-        "operating cost",
-        "expenses",
-        "costs",
-        "total expenses",
-        "total opex",
-    ),
-    "marketing_spend": (
-        "marketing",
-        "marketing spend",
-        "marketing expense",
-        "marketing expenses",
-        "marketing costs",
-        "marketing cost",
-        "advertising",
-        "ad spend",
-        "advertising spend",
-        "promotion",
-        "marketing budget",
-    ),
-    "payroll": (
-        "payroll",
-        "salaries",
-        "salary",
-        "wages",
-        "salaries and wages",
-        "wages and salaries",
-        "staff costs",
-        "personnel costs",
-        "personnel expenses",
-        "employee costs",
-        "compensation",
-        "people costs",
-        "payroll costs",
-        "payroll expense",
-    ),
-    "net_income": (
-        "net income",
-        "net profit",
-        "profit after tax",
-        "net earnings",
-        "bottom line",
-        "npat",
-        "net result",
-        "profit",
-        "net profit after tax",
-        "net loss",
-    ),
-    "gross_profit": ("gross profit", "gross income"),
-    "operating_profit": ("operating profit", "ebit", "operating income", "operating result"),
-    "accounts_receivable": (
-        "a/r",
-        "ar",
-        "accounts receivable",
-        "receivables",
-        "debtors",
-        "trade receivables",
-        "trade debtors",
-        "account receivable",
-    ),
-    "accounts_payable": (
-        "a/p",
-        "ap",
-        "accounts payable",
-        "payables",
-        "creditors",
-        "trade payables",
-        "trade creditors",
-        "account payable",
-    ),
-    "cash_balance": (
-        "cash",
-        "cash at bank",
-        "cash balance",
-        "cash and cash equivalents",
-        "bank balance",
-        "cash on hand",
-        "closing cash",
-        "cash position",
-        "cash and equivalents",
-    ),
-    "total_assets": ("total assets", "assets"),
-    "total_liabilities": ("total liabilities", "liabilities"),
-    "headcount": (
-        "fte",
-        "ftes",
-        "employees",
-        "head count",
-        "headcount",
-        "staff",
-        "number of employees",
-        "employee count",
-        "staff count",
-        "heads",
-        "full time equivalents",
-    ),
-    "depreciation": (
-        "depreciation",
-        "d&a",
-        "depreciation and amortisation",
-        "depreciation and amortization",
-        "amortisation",
-        "amortization",
-    ),
-    "interest_expense": ("interest", "interest expense", "interest paid", "finance costs"),
-    "taxes": ("tax", "taxes", "income tax", "income taxes", "tax expense"),
-    "capex": ("capex", "capital expenditure", "capital expenditures", "investments"),
-    "other_income": ("other income", "non operating income"),
-    "inventory": ("inventory", "inventories", "stock on hand"),
-    "equity": ("equity", "shareholders equity", "total equity", "owners equity"),
-    "debt": ("debt", "borrowings", "loans", "total debt"),
-    "customers": ("customers", "customer count", "clients", "active customers"),
-    "units_sold": ("units", "units sold", "volume", "quantity sold", "quantity"),
-    "operating_cash_flow": ("operating cash flow", "cash from operations", "ocf"),
-}
-
-_ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "date": (
-        "date",
-        "month",
-        "period",
-        "time",
-        "month start",
-        "period start",
-        "posting date",
-        "as of",
-        "reporting date",
-        "fiscal period",
-        "accounting period",
-        "month end",
-        "period end",
-        "year month",
-        "yearmonth",
-        "quarter",
-        "reporting period",
-        "month year",
-        "report date",
-        "period date",
-        "timestamp",
-        "week",
-        "day",
-    ),
-    "region": (
-        "region",
-        "country",
-        "market",
-        "territory",
-        "geography",
-        "geo",
-        "area",
-        "zone",
-        "location",
-        "sales region",
-        "region name",
-        "country name",
-        "state",
-    ),
-    "department": (
-        "department",
-        "dept",
-        "cost center",
-        "cost centre",
-        "business unit",
-        "bu",
-        "division",
-        "function",
-        "team",
-        "segment",
-        "department name",
-        "unit",
-        "business line",
-        "line of business",
-        "profit center",
-        "profit centre",
-    ),
-    "metric_name": (
-        "metric",
-        "account",
-        "account name",
-        "line item",
-        "kpi",
-        "measure",
-        "item",
-        "category",
-        "description",
-        "gl account",
-        "account description",
-        "metric name",
-        "indicator",
-        "financial item",
-        "line",
-        "caption",
-        "name",
-    ),
-    "value": ("value", "amount", "actual", "actuals", "figure", "amount usd", "val", "number"),
-}
-
-_ID_WORDS = {
-    "id",
-    "code",
-    "no",
-    "nr",
-    "number",
-    "ref",
-    "reference",
-    "key",
-    "uuid",
-    "guid",
-    "invoice",
-    "transaction",
-    "sku",
-    "zip",
-    "postcode",
-    "postal code",
-    "phone",
-    "email",
-    "row",
-    "index",
-    "line number",
-    "year",
-    "fiscal year",
-    "fy",
-    "notes",
-    "note",
-    "comment",
-    "comments",
-    "remarks",
-    "memo",
-}
-_TOTAL_LABELS = {
-    "total",
-    "totals",
-    "grand total",
-    "sum",
-    "subtotal",
-    "sub total",
-    "overall",
-    "total all",
-    "all",
-    "all regions",
-    "all departments",
-    "company total",
-    "group total",
-    "sum total",
-    "total sum",
-}
 
 _UNITS = re.compile(
     r"\((?:[^)]*)\)|\[(?:[^]]*)\]|\bin\s+(?:usd|eur|gbp|\$|€|£|k|m|thousands|millions)\b|"
@@ -373,8 +86,8 @@ def _table(synonyms: Mapping[str, Iterable[str]]) -> dict[str, str]:
     return {fold(s): target for target, words in synonyms.items() for s in (*words, target)}
 
 
-_METRIC_TABLE = _table(_METRIC_SYNONYMS)
-_ROLE_TABLE = {role: _table({role: words}) for role, words in _ROLE_SYNONYMS.items()}
+_METRIC_TABLE = _table(METRIC_SYNONYMS)
+_ROLE_TABLE = {role: _table({role: words}) for role, words in ROLE_SYNONYMS.items()}
 
 
 def _lookup(header: str, table: Mapping[str, str], fuzzy: bool) -> Match | None:
@@ -412,7 +125,7 @@ def is_total_label(text: object) -> bool:
     if text is None or not isinstance(text, str):
         return False
     lowered = re.sub(r"[^a-z ]+", " ", text.lower())
-    return " ".join(lowered.split()) in _TOTAL_LABELS
+    return " ".join(lowered.split()) in TOTAL_LABELS
 
 
 def is_id_like(header: str) -> bool:
@@ -420,7 +133,7 @@ def is_id_like(header: str) -> bool:
     words = re.sub(r"[^a-z0-9 ]+", " ", str(header).lower()).split()
     if not words:
         return False
-    return " ".join(words) in _ID_WORDS or words[-1] in {"id", "code", "no", "nr", "ref"}
+    return " ".join(words) in ID_WORDS or words[-1] in {"id", "code", "no", "nr", "ref"}
 
 
 def resolve_override(target: str) -> tuple[str, str]:

@@ -200,29 +200,40 @@ def _parse_columns(columns: dict[str, pd.Series], poll: Poll = _no_poll) -> dict
 
 
 def _dimension_values(
-    plan: TablePlan, cells: pd.DataFrame, source_rows: np.ndarray, issues: list[QualityIssue]
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Give the cleaned dimension columns and a mask of subtotal rows (e.g. region 'Total')."""
+    plan: TablePlan, cells: pd.DataFrame
+) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Give the cleaned dimension columns, a mask of subtotal rows (e.g. region 'Total') and,
+    per dimension, the rows with no value (grouped as 'Unassigned')."""
     values: dict[str, np.ndarray] = {}
+    missing: dict[str, np.ndarray] = {}
     totals = np.zeros(len(cells), bool)
     for dimension, column in plan.dimensions.items():
         labels, is_total = _labels_and_totals(cells[column])
         totals |= is_total
-        missing = pd.isna(labels) & ~totals
-        if missing.any():
+        missing[dimension] = pd.isna(labels)
+        values[dimension] = np.where(missing[dimension], UNASSIGNED, labels)
+    return values, totals, missing
+
+
+def _missing_dimension_issues(
+    plan: TablePlan, missing: dict[str, np.ndarray], keep: np.ndarray, source_rows: np.ndarray
+) -> list[QualityIssue]:
+    issues = []
+    for dimension, mask in missing.items():
+        mask = mask & keep
+        if mask.any():
             issues.append(
                 QualityIssue(
                     "warning",
                     "missing_dimension",
-                    f"{int(missing.sum())} rows have no {dimension}; grouped as '{UNASSIGNED}'",
+                    f"{int(mask.sum())} rows have no {dimension}; grouped as '{UNASSIGNED}'",
                     file=plan.file,
-                    column=column,
-                    rows=_rows(source_rows, missing),
-                    count=int(missing.sum()),
+                    column=plan.dimensions[dimension],
+                    rows=_rows(source_rows, mask),
+                    count=int(mask.sum()),
                 )
             )
-        values[dimension] = np.where(pd.isna(labels), UNASSIGNED, labels)
-    return values, totals
+    return issues
 
 
 def _date_rows(
@@ -304,8 +315,9 @@ def _records_or_long(
     plan: TablePlan, cells: pd.DataFrame, source_rows: np.ndarray, poll: Poll
 ) -> TableRecords:
     issues: list[QualityIssue] = list(plan.notes)
-    dims, totals = _dimension_values(plan, cells, source_rows, issues)
+    dims, totals, missing = _dimension_values(plan, cells)
     dates, grain, keep, note = _date_rows(plan, cells, source_rows, totals, issues)
+    issues += _missing_dimension_issues(plan, missing, keep, source_rows)
     mappings = list(plan.mappings)
     if plan.layout == "long":
         assert plan.metric_name_column and plan.value_column
@@ -399,7 +411,7 @@ def _statement(
     plan: TablePlan, cells: pd.DataFrame, source_rows: np.ndarray, poll: Poll
 ) -> TableRecords:
     issues: list[QualityIssue] = list(plan.notes)
-    dims, totals = _dimension_values(plan, cells, source_rows, issues)
+    dims, totals, missing = _dimension_values(plan, cells)
     label_column = plan.label_column
     assert label_column is not None
     labels = pd.Series(_labels(cells[label_column]), dtype=object)
@@ -423,6 +435,7 @@ def _statement(
     for column in period_columns:
         issues += _number_issues(plan.file, column, parsed[column], cells[column], source_rows)
     keep = ~footer & pd.notna(metric)
+    issues += _missing_dimension_issues(plan, missing, keep, source_rows)
     pieces = []
     for column, stamp in plan.period_columns.items():
         pieces.append(
