@@ -91,7 +91,9 @@ def aggregate_periods(frame: pd.DataFrame, keys: list[str], metrics: Sequence[st
     return result[[*keys, *metrics, "_row"]]
 
 
-def _prepare_part(part: TableRecords, issues: list[QualityIssue]) -> tuple[pd.DataFrame, str]:
+def _prepare_part(
+    part: TableRecords, issues: list[QualityIssue], poll: Callable[[], None]
+) -> tuple[pd.DataFrame, str]:
     """Give one file's records snapped to periods, deduplicated and aggregated."""
     frame = part.frame
     dims = part.dimensions
@@ -124,6 +126,7 @@ def _prepare_part(part: TableRecords, issues: list[QualityIssue]) -> tuple[pd.Da
         )
         frame = frame.loc[~exact]
         rows = rows[~exact]
+    poll()
     conflict = frame.duplicated(["date", *dims], keep="last").to_numpy()
     if conflict.any():
         issues.append(
@@ -144,6 +147,7 @@ def _prepare_part(part: TableRecords, issues: list[QualityIssue]) -> tuple[pd.Da
         issues.append(
             QualityIssue("info", "unsorted", "Rows were not in date order; sorted", file=file)
         )
+    poll()
     starts, frequency, finer = snap_periods(dates, part.quarter_labels, file)
     frame = frame.assign(date=starts)
     if finer:
@@ -228,7 +232,7 @@ def build_dataset(
     prepared = []
     for part in parts:
         issues.extend(part.issues)
-        prepared.append(_prepare_part(part, issues))
+        prepared.append(_prepare_part(part, issues, poll))
         poll()
     frequencies = {f for _, f in prepared}
     frames = []
@@ -248,7 +252,7 @@ def build_dataset(
     keys = ["date", *dims]
     records = _merge(frames, [p.file for p in parts], keys, metrics, issues)
     poll()
-    return _finish(records, frequency, dims, metrics, inputs, mappings, issues, parts)
+    return _finish(records, frequency, dims, metrics, inputs, mappings, issues, parts, poll)
 
 
 def _finish(
@@ -260,6 +264,7 @@ def _finish(
     mappings: Sequence[ColumnMapping],
     issues: list[QualityIssue],
     parts: Sequence[TableRecords],
+    poll: Callable[[], None],
 ) -> Dataset:
     single_file = parts[0].file if len(parts) == 1 else None
     records = records.sort_values(["date", *dims], kind="stable").reset_index(drop=True)
@@ -301,6 +306,7 @@ def _finish(
                     count=int(negative.sum()),
                 )
             )
+    poll()
     periods = pd.DatetimeIndex(records["date"].unique()).sort_values()
     _check_periods(records, periods, frequency, dims, issues, single_file)
     columns = ["date", *dims, *kept]
