@@ -20,6 +20,7 @@ __all__ = [
     "croston_sba",
     "seasonality_test",
     "seasonal_indices",
+    "seasonal_strength",
 ]
 
 ModelRun = tuple[np.ndarray, np.ndarray, str, float]
@@ -88,6 +89,30 @@ def seasonal_indices(y: np.ndarray, m: int, multiplicative: bool) -> np.ndarray:
     if not np.all(np.isfinite(out)) or n < 2 * m:
         return np.ones(m) if multiplicative else np.zeros(m)
     return out / out.mean() if multiplicative else out - out.mean()
+
+
+def seasonal_strength(y: np.ndarray, m: int) -> float:
+    """Give the share of detrended variance that the season explains (0..1, Wang-Smith-Hyndman).
+
+    Classical decomposition: a centred moving average is the trend, per-position means of what
+    is left the season. Above 0.64 the season is strong enough for seasonal differencing.
+    """
+    n = len(y)
+    if m < 2 or n < 2 * m + 1:
+        return 0.0
+    kernel = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    trend = np.convolve(y, kernel, mode="valid")
+    offset = (len(kernel) - 1) // 2
+    idx = np.arange(offset, offset + len(trend))
+    detrended = y[idx] - trend
+    pos = idx % m
+    means = np.array([detrended[pos == j].mean() for j in range(m)])
+    season = means[pos] - means.mean()
+    remainder = detrended - season
+    total = float(np.var(detrended))
+    if total <= 0:
+        return 0.0
+    return float(max(0.0, 1.0 - np.var(remainder) / total))
 
 
 def _ses_levels(x: np.ndarray, alphas: np.ndarray, n0: int) -> tuple[np.ndarray, ...]:

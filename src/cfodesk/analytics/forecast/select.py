@@ -11,8 +11,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .arima import arima
 from .ets import ets_specs, fit_ets_family
-from .models import arima, croston_sba, drift, naive, seasonal_naive, seasonality_test, theta
+from .models import (
+    croston_sba,
+    drift,
+    naive,
+    seasonal_naive,
+    seasonal_strength,
+    seasonality_test,
+    theta,
+)
 
 __all__ = ["SeriesForecast", "forecast_series", "fallback_series", "backtest_plan", "TINY"]
 
@@ -22,8 +31,9 @@ TINY = 7
 ORIGINS = 24
 #: Candidates within this share of the best backtest MASE are compared by AICc.
 TIE = 0.02
-#: The combination is kept when its backtest MASE is within this share of the best.
-COMBINE_TIE = 0.10
+#: A single model replaces the combination only when its backtest error is below this share of
+#: the combination's (an exact line or season, where averaging in a damped model would hurt).
+DECISIVE = 0.3
 
 
 @dataclass
@@ -101,7 +111,27 @@ def _simple(y, model, description, horizon, notes, scale, first, fallback=False)
     )
 
 
-def _candidates(y, m, n0, steps, horizon, seasonal, intermittent):
+#: Seasonal strength above which ARIMA differences seasonally (as auto.arima's heuristic).
+STRONG_SEASON = 0.64
+
+
+def season_flags(y: np.ndarray, m: int) -> dict[str, bool]:
+    """Give, per model family, whether it gets seasonal terms.
+
+    ETS tries seasonal forms whenever two seasons exist and lets the backtest decide; Theta
+    adjusts when the lag-m autocorrelation is significant; ARIMA differences seasonally only for
+    a strong season (seasonal differencing of a seasonally adjusted series costs a lot).
+    """
+    possible = len(y) >= 2 * m + 2 and m > 1
+    strong = possible and seasonal_strength(y, m) > STRONG_SEASON
+    return {
+        "ets": possible,
+        "theta": possible and (seasonality_test(y, m) or strong),
+        "arima": strong,
+    }
+
+
+def _candidates(y, m, n0, steps, horizon, seasons, intermittent):
     """Give {name: (backtest, forecast, description, aicc)} and failure messages."""
     runs: dict[str, tuple] = {}
     failures: list[str] = []
@@ -125,14 +155,14 @@ def _candidates(y, m, n0, steps, horizon, seasonal, intermittent):
     attempt("drift", drift, y, m, n0, steps, horizon)
     try:
         for fit in fit_ets_family(
-            y, m, ets_specs(seasonal, bool(np.all(y > 0))), n0, steps, horizon
+            y, m, ets_specs(seasons["ets"], bool(np.all(y > 0))), n0, steps, horizon
         ):
             if np.all(np.isfinite(fit.forecast)) and np.all(np.isfinite(fit.backtest)):
                 runs[fit.spec.code] = (fit.backtest, fit.forecast, fit.description, fit.aicc)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
         failures.append(f"ETS failed: {exc}")
-    attempt("theta", theta, y, m, n0, steps, horizon, seasonal)
-    attempt("arima", arima, y, m, n0, steps, horizon, seasonal)
+    attempt("theta", theta, y, m, n0, steps, horizon, seasons["theta"])
+    attempt("arima", arima, y, m, n0, steps, horizon, seasons["arima"])
     return runs, failures
 
 
@@ -174,10 +204,10 @@ def forecast_series(
 
 def _select(y, m, horizon, total, first, scale, notes, nonnegative) -> SeriesForecast:
     n = len(y)
-    seasonal = seasonality_test(y, m)
-    n0, steps = backtest_plan(n, m, horizon, seasonal)
+    seasons = season_flags(y, m)
+    n0, steps = backtest_plan(n, m, horizon, any(seasons.values()))
     if n0 >= n - 1:
-        seasonal = False
+        seasons = dict.fromkeys(seasons, False)
         n0, steps = backtest_plan(n, m, horizon, False)
     if n0 >= n - 1:
         n0, steps = max(3, n - 2), 1
@@ -187,7 +217,7 @@ def _select(y, m, horizon, total, first, scale, notes, nonnegative) -> SeriesFor
         notes.append(f"Intermittent: {zero_share:.0%} of periods are zero")
     if n < 2 * m + 2:
         notes.append(f"Short history ({n} points): simpler models only")
-    runs, failures = _candidates(y, m, n0, steps, total, seasonal, intermittent)
+    runs, failures = _candidates(y, m, n0, steps, total, seasons, intermittent)
     origins = np.arange(n0, n)
     target = origins[:, None] + np.arange(steps)[None, :]
     actuals = np.where(target < n, y[np.minimum(target, n - 1)], np.nan)
@@ -205,11 +235,16 @@ def _select(y, m, horizon, total, first, scale, notes, nonnegative) -> SeriesFor
     scores = {name: score(run[0]) for name, run in runs.items()}
     ets = [name for name in runs if name.startswith("ETS")]
     if ets and "theta" in runs and "arima" in runs:
-        best_ets = min(ets, key=scores.__getitem__)
-        parts = [runs[best_ets], runs["theta"], runs["arima"]]
+        # Selection on a couple of dozen backtest origins is noisy; the mean of ETS (the best
+        # in the backtest and the best by AICc), Theta and ARIMA is the steadier forecast.
+        by_backtest = min(ets, key=scores.__getitem__)
+        by_aicc = min(ets, key=lambda k: runs[k][3])
+        members = list(dict.fromkeys([by_backtest, by_aicc]))
+        parts = [runs[by_backtest], runs[by_aicc], runs["theta"], runs["arima"]]
         back = np.mean([p[0] for p in parts], axis=0)
         fc = np.mean([p[1] for p in parts], axis=0)
-        desc = f"Mean of {best_ets}, Theta and {parts[2][2].split(' (')[0]}"
+        arima_name = runs["arima"][2].split(" (")[0]
+        desc = f"Mean of {', '.join(members)}, Theta and {arima_name}"
         runs["combination"] = (back, fc, desc, np.inf)
         scores["combination"] = score(back)
     fallback = False
@@ -228,8 +263,7 @@ def _select(y, m, horizon, total, first, scale, notes, nonnegative) -> SeriesFor
     else:
         best = min(scores.values())
         close = [k for k, v in scores.items() if v <= best * (1 + TIE) + 1e-12]
-        if "combination" in scores and scores["combination"] <= best * (1 + COMBINE_TIE):
-            # Backtest ranks are noisy; the mean of three models is the safer bet when close.
+        if "combination" in scores and best >= DECISIVE * scores["combination"]:
             close = ["combination"]
         with_ic = [k for k in close if np.isfinite(runs[k][3])]
         chosen = min(with_ic, key=lambda k: runs[k][3]) if with_ic else min(close, key=scores.get)
