@@ -134,7 +134,11 @@ def run_report(
     paths = [Path(s) for s in sources]
     if not paths:
         raise InputError("No input file was given", hint="Name at least one CSV or Excel file")
-    # Refuse a bad destination before doing any work.
+    # Refuse bad scenarios and a bad destination before doing any work.
+    from .analytics.scenario import parse_scenario
+
+    for text in config.scenarios:
+        parse_scenario(text)
     staging = StagingFolder(out_dir, overwrite=overwrite) if out_dir is not None else None
     stages = _stages_for(config, writes=staging is not None)
     rates = dict(DEFAULT_RATES)
@@ -374,12 +378,13 @@ def _insights(
 ) -> tuple[Any, Any, Any]:
     from .analytics.correlations import analyse_correlations
     from .analytics.narrative import build_narrative
-    from .analytics.scenario import parse_scenario, run_scenarios
+    from .analytics.scenario import default_scenarios, parse_scenario, run_scenarios
 
     correlations = analyse_correlations(panel, on_progress=step, cancel=cancel)
     cancel.raise_if_cancelled()
     step(1, 1, message="Running scenarios")
-    scenarios = run_scenarios(panel, forecast, [parse_scenario(s) for s in config.scenarios])
+    wanted = [parse_scenario(s) for s in config.scenarios] or default_scenarios(panel.metrics)
+    scenarios = run_scenarios(panel, forecast, wanted)
     cancel.raise_if_cancelled()
     step(1, 1, message="Writing the summary")
     narrative = build_narrative(

@@ -13,8 +13,16 @@ import time
 from pathlib import Path
 
 FORECAST_COLUMNS = [
-    "level", "segment", "metric", "date", "forecast", "lower_80", "upper_80", "lower_95",
-    "upper_95", "model",
+    "level",
+    "segment",
+    "metric",
+    "date",
+    "forecast",
+    "lower_80",
+    "upper_80",
+    "lower_95",
+    "upper_95",
+    "model",
 ]
 
 
@@ -22,7 +30,11 @@ def cfodesk(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     return subprocess.run(
         [sys.executable, "-m", "cfodesk", *args],
-        capture_output=True, text=True, timeout=240, env=env, **kwargs,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        **kwargs,
     )
 
 
@@ -33,8 +45,20 @@ def sha256(path: Path) -> str:
 def test_report_with_json_progress(records_csv: Path, tmp_path: Path) -> None:
     digest = sha256(records_csv)
     out = tmp_path / "out"
-    result = cfodesk("report", str(records_csv), "--out", str(out), "--progress", "json",
-                     "--jobs", "1", "--formats", "json,csv", "--horizon", "6")
+    result = cfodesk(
+        "report",
+        str(records_csv),
+        "--out",
+        str(out),
+        "--progress",
+        "json",
+        "--jobs",
+        "1",
+        "--formats",
+        "json,csv",
+        "--horizon",
+        "6",
+    )
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert events and events[-1]["state"] == "done"
@@ -42,9 +66,20 @@ def test_report_with_json_progress(records_csv: Path, tmp_path: Path) -> None:
     fractions = [e["fraction"] for e in events]
     assert fractions == sorted(fractions)
     report = json.loads((out / "report.json").read_text())
-    for key in ("schema_version", "app_version", "inputs", "mapping", "data_quality",
-                "frequency", "kpis", "forecast_summary", "anomalies", "correlations",
-                "narrative", "run"):
+    for key in (
+        "schema_version",
+        "app_version",
+        "inputs",
+        "mapping",
+        "data_quality",
+        "frequency",
+        "kpis",
+        "forecast_summary",
+        "anomalies",
+        "correlations",
+        "narrative",
+        "run",
+    ):
         assert key in report
     assert report["inputs"][0]["sha256"] == digest
     with open(out / "forecasts.csv", newline="") as handle:
@@ -72,7 +107,12 @@ def test_missing_file_and_bad_arguments_exit_2(tmp_path: Path, records_csv: Path
     assert horizon.returncode == 2 and "horizon" in horizon.stderr
     levels = cfodesk("report", str(records_csv), "--out", str(tmp_path / "o"), "--levels", "city")
     assert levels.returncode == 2 and "city" in levels.stderr
-    assert "Traceback" not in horizon.stderr + levels.stderr + missing.stderr
+    scenario = cfodesk(
+        "report", str(records_csv), "--out", str(tmp_path / "o"), "--scenario", "Odd: revenue=lots"
+    )
+    assert scenario.returncode == 2 and "revenue=lots" in scenario.stderr
+    assert not (tmp_path / "o").exists()
+    assert "Traceback" not in horizon.stderr + levels.stderr + missing.stderr + scenario.stderr
 
 
 def test_non_empty_out_is_refused_unless_overwrite(records_csv: Path, tmp_path: Path) -> None:
@@ -82,8 +122,17 @@ def test_non_empty_out_is_refused_unless_overwrite(records_csv: Path, tmp_path: 
     refused = cfodesk("report", str(records_csv), "--out", str(out), "--formats", "json")
     assert refused.returncode == 2 and "--overwrite" in refused.stderr
     assert (out / "old.txt").exists()
-    done = cfodesk("report", str(records_csv), "--out", str(out), "--formats", "json",
-                   "--jobs", "1", "--overwrite")
+    done = cfodesk(
+        "report",
+        str(records_csv),
+        "--out",
+        str(out),
+        "--formats",
+        "json",
+        "--jobs",
+        "1",
+        "--overwrite",
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["report.json"]
 
@@ -93,9 +142,23 @@ def test_ctrl_c_exits_3_quickly_and_leaves_nothing(make_records_csv, tmp_path: P
     out = tmp_path / "out"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     child = subprocess.Popen(
-        [sys.executable, "-m", "cfodesk", "report", str(source), "--out", str(out),
-         "--progress", "json", "--jobs", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "cfodesk",
+            "report",
+            str(source),
+            "--out",
+            str(out),
+            "--progress",
+            "json",
+            "--jobs",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     assert child.stdout is not None
     for line in child.stdout:
@@ -114,8 +177,9 @@ def test_ctrl_c_exits_3_quickly_and_leaves_nothing(make_records_csv, tmp_path: P
 
 
 def test_history_lists_runs(records_csv: Path, tmp_path: Path) -> None:
-    cfodesk("report", str(records_csv), "--out", str(tmp_path / "a"), "--formats", "json",
-            "--jobs", "1")
+    cfodesk(
+        "report", str(records_csv), "--out", str(tmp_path / "a"), "--formats", "json", "--jobs", "1"
+    )
     cfodesk("report", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "b"))
     listed = cfodesk("history", "--json")
     assert listed.returncode == 0

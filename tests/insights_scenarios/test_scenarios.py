@@ -207,3 +207,14 @@ def test_no_forecast_gives_an_empty_set_with_a_note(actuals) -> None:
     assert [o.name for o in result.outcomes] == ["Base", "Up"]
     assert len(result.dates) == 0 and result.notes
     json.dumps(result.to_json(), allow_nan=False)
+
+
+def test_default_scenarios_need_their_drivers() -> None:
+    from cfodesk.analytics.scenario import default_scenarios
+
+    names = [s.name for s in default_scenarios(["revenue", "cogs"])]
+    assert names == ["Revenue 10% lower", "Revenue 10% higher"]
+    full = default_scenarios(
+        ["revenue", "operating_expenses", "marketing_spend", "accounts_receivable", "cash_balance"]
+    )
+    assert len(full) == 4 and full[-1].adjustments[0].kind == "days"

@@ -47,6 +47,7 @@ __all__ = [
     "prepare_base",
     "apply_scenario",
     "run_scenarios",
+    "default_scenarios",
     "BANDS",
 ]
 
@@ -206,6 +207,24 @@ class ScenarioSet:
         dates = pd.DatetimeIndex(pd.to_datetime(data["dates"]))
         outcomes = tuple(ScenarioOutcome.from_json(o, dates) for o in data["scenarios"])
         return cls(dates, outcomes, data.get("frequency", "M"), tuple(data.get("notes", [])))
+
+
+#: What-ifs a finance team asks first, run when the user names none: (text, metrics needed).
+_DEFAULT_SCENARIOS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("Revenue 10% lower: revenue=-10%", frozenset({"revenue"})),
+    ("Revenue 10% higher: revenue=+10%", frozenset({"revenue"})),
+    (
+        "Overheads cut 5%: operating_expenses=-5%, marketing_spend=-5%",
+        frozenset({"operating_expenses", "marketing_spend"}),
+    ),
+    ("Customers pay 10 days later: dso=+10d", frozenset({"accounts_receivable", "cash_balance"})),
+)
+
+
+def default_scenarios(metrics: Sequence[str]) -> list[Scenario]:
+    """Give the standard what-ifs whose drivers the data has (used when the user gives none)."""
+    present = set(metrics)
+    return [parse_scenario(text) for text, needs in _DEFAULT_SCENARIOS if needs <= present]
 
 
 def run_scenarios(
