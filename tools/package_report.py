@@ -30,7 +30,9 @@ SOURCE_PYTHON = ROOT / ".venv" / ("Scripts/python.exe" if sys.platform == "win32
 
 def folder_mb(folder: Path) -> float:
     """Give the size of every file under ``folder`` in MB (10^6 bytes)."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+    # Symlinks (Qt libraries are linked from the top of the bundle) would count twice.
+    files = (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    return sum(p.stat().st_size for p in files) / 1e6
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
