@@ -54,5 +54,15 @@ bench: $(BENCH_STAMP)
 	$(PY) bench/anomaly_recall.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/gui_responsiveness.py
 
+$(PACKAGE_STAMP): pyproject.toml | $(DEV_STAMP)
+	$(PIP) install --quiet -e '.[dev,package]'
+	touch $@
+
+# The double-clickable app (one folder, windowed): build, smoke-test headless, print size/start-up.
+package: $(PACKAGE_STAMP)
+	nice $(VENV)/bin/pyinstaller --noconfirm --clean build_app.spec
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q tests/package
+	$(PY) tools/package_report.py --runs 3
+
 clean:
 	rm -rf build dist demo-report .pytest_cache .ruff_cache
