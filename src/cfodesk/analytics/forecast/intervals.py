@@ -81,7 +81,7 @@ def conformal_widths(
         if e.size == 0:
             continue
         steps = min(e.shape[1], horizon)
-        ratio = np.abs(e[:, :steps]) / scales[i] / shapes[i, :steps]
+        ratio = _scores(np.abs(e[:, :steps]) / scales[i], shapes[i, :steps], spreads[i] is None)
         normalised.append(ratio[np.isfinite(ratio)])
     pooled = np.concatenate(normalised) if normalised else np.zeros(0)
     widths: IntervalWidths = {}
@@ -89,6 +89,29 @@ def conformal_widths(
         q = _conformal_quantile(pooled, level / 100) * SELECTION_ALLOWANCE
         widths[level] = q * shapes * np.asarray(scales, dtype=float)[:, None]
     return widths
+
+
+def _scores(scaled: np.ndarray, shape: np.ndarray, borrowed: bool) -> np.ndarray:
+    """Give each backtest error divided by the spread estimated WITHOUT it (leave one out).
+
+    A series' own spread comes from the same few errors it is scored on; dividing by it makes
+    the scores too small (most with a handful of origins), and the bands under-cover on new
+    data. Leaving each error out of its own spread removes that optimism.
+    """
+    if borrowed:
+        return scaled / shape
+    known = np.isfinite(scaled)
+    counts = known.sum(axis=0)
+    sums = np.where(known, scaled, 0.0).sum(axis=0)
+    with np.errstate(all="ignore"):
+        others = (sums[None, :] - scaled) / (counts[None, :] - 1)
+    # Keep the monotone shape's growth: scale the leave-one-out spread by shape / own mean.
+    own = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    with np.errstate(all="ignore"):
+        spread = others * np.where(own > 0, shape / own, 1.0)[None, :]
+        ratio = np.where((counts[None, :] >= MIN_OWN) & (spread > 0), scaled / spread, np.nan)
+    fallback = scaled / shape[None, :]
+    return np.where(np.isfinite(ratio), ratio, np.where(counts[None, :] < MIN_OWN, fallback, ratio))
 
 
 _NORMAL_Z = {80: 1.2816, 90: 1.6449, 95: 1.96, 99: 2.5758}

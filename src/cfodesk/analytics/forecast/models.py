@@ -16,7 +16,6 @@ __all__ = [
     "seasonal_naive",
     "drift",
     "theta",
-    "arima",
     "croston_sba",
     "seasonality_test",
     "seasonal_indices",
@@ -182,114 +181,6 @@ def theta(y: np.ndarray, m: int, n0: int, steps: int, horizon: int, seasonal: bo
     season = " on seasonally adjusted values" if seasonal else ""
     desc = f"Theta method: smoothing with half the trend{season} (alpha {alpha:.2f}, drift {slope_full:,.4g})"
     return back, fc, desc, float(aicc)
-
-
-def _kpss_stationary(x: np.ndarray) -> bool:
-    """True when a KPSS level-stationarity test does not reject at 5 %."""
-    n = len(x)
-    if n < 8:
-        return True
-    e = x - x.mean()
-    s = np.cumsum(e)
-    lags = int(np.floor(4 * (n / 100) ** 0.25))
-    var = float(e @ e) / n
-    for k in range(1, lags + 1):
-        var += 2 * (1 - k / (lags + 1)) * float(e[k:] @ e[:-k]) / n
-    if var <= 0:
-        return True
-    return bool(float(s @ s) / (n * n * var) < 0.463)
-
-
-def _diff_poly(d: int, big_d: int, m: int) -> np.ndarray:
-    poly = np.array([1.0])
-    for _ in range(d):
-        poly = np.convolve(poly, [1.0, -1.0])
-    for _ in range(big_d):
-        seasonal = np.zeros(m + 1)
-        seasonal[0], seasonal[m] = 1.0, -1.0
-        poly = np.convolve(poly, seasonal)
-    return poly
-
-
-def arima(y: np.ndarray, m: int, n0: int, steps: int, horizon: int, seasonal: bool) -> ModelRun:
-    """Give an ARIMA(p,d,0)(P,D,0) chosen by AICc, fitted by least squares on differences."""
-    n = len(y)
-    big_d = 1 if seasonal and n0 >= 3 * m else 0
-    poly_sd = _diff_poly(0, big_d, m)
-    w_sd = np.convolve(y[:n0], poly_sd, mode="valid")
-    d = 0 if _kpss_stationary(w_sd) else 1
-    poly = _diff_poly(d, big_d, m)
-    lag_sets = [[]] + [list(range(1, p + 1)) for p in (1, 2, 3)]
-    if seasonal and n0 >= 3 * m + 4:
-        lag_sets += [lags + [m] for lags in lag_sets[:3]]
-    intercept = d + big_d <= 1
-
-    def fit(series: np.ndarray, lags: list[int]):
-        w = np.convolve(series, poly, mode="valid")
-        start = max(lags, default=0)
-        rows = len(w) - start
-        if rows < len(lags) + 3:
-            return None
-        cols = [w[start - lag : len(w) - lag] for lag in lags]
-        if intercept:
-            cols.append(np.ones(rows))
-        target = w[start:]
-        if not cols:
-            resid = target
-            coef = np.zeros(0)
-        else:
-            design = np.column_stack(cols)
-            coef = np.linalg.lstsq(design, target, rcond=None)[0]
-            resid = target - design @ coef
-        k = len(coef) + 1
-        sigma2 = max(float(resid @ resid) / rows, 1e-300)
-        aicc = rows * np.log(sigma2) + 2 * k + 2 * k * (k + 1) / max(rows - k - 1, 1)
-        return aicc, coef
-
-    def best(series: np.ndarray):
-        found = [(r[0], lags, r[1]) for lags in lag_sets if (r := fit(series, lags))]
-        return min(found, key=lambda item: item[0])
-
-    _, lags0, coef0 = best(y[:n0])
-    aicc1, lags1, coef1 = best(y)
-
-    def project(history: np.ndarray, lags: list[int], coef: np.ndarray, count: int) -> np.ndarray:
-        """Forecast rows of ``history`` (rows, L) forward ``count`` steps."""
-        buf = np.concatenate([history, np.zeros((len(history), count))], axis=1)
-        width = history.shape[1]
-        order = len(poly) - 1
-        for step in range(count):
-            col = width + step
-            w_new = np.full(len(buf), coef[-1] if intercept else 0.0)
-            for i, lag in enumerate(lags):
-                past = buf[:, col - lag - order : col - lag + 1] @ poly[::-1]
-                w_new = w_new + coef[i] * past
-            buf[:, col] = w_new - buf[:, col - order : col] @ poly[1:][::-1]
-        return buf[:, width:]
-
-    need = len(poly) - 1 + max(lags0 + lags1, default=0) + 1
-    origins = np.arange(n0, n)
-    hist = np.stack(
-        [np.r_[np.full(max(need - o, 0), y[0]), y[max(o - need, 0) : o]] for o in origins]
-    )
-    back = project(hist, lags0, coef0, steps)
-    fc = project(
-        np.r_[np.full(max(need - n, 0), y[0]), y[max(n - need, 0) :]][None, :],
-        lags1,
-        coef1,
-        horizon,
-    )[0]
-    p = len([lag for lag in lags1 if lag != m or not seasonal])
-    big_p = int(seasonal and m in lags1)
-    desc = f"ARIMA({p},{d},0)"
-    if big_d or big_p:
-        desc += f"({big_p},{big_d},0)[{m}]"
-    if intercept:
-        desc += " with drift" if d + big_d == 1 else " with mean"
-    ar = ", ".join(f"{c:.2f}" for c in coef1[: len(lags1)])
-    if ar:
-        desc += f" (AR coefficients {ar})"
-    return back, fc, desc, float(aicc1)
 
 
 def croston_sba(y: np.ndarray, m: int, n0: int, steps: int, horizon: int) -> ModelRun:

@@ -1,0 +1,54 @@
+"""Model pieces: ARIMA orders and estimates, seasonal flags, leave-one-out interval scores."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cfodesk.analytics.forecast.arima import arima
+from cfodesk.analytics.forecast.intervals import _scores
+from cfodesk.analytics.forecast.select import season_flags
+
+
+def _ma_one(theta: float, n: int, seed: int) -> np.ndarray:
+    shocks = np.random.default_rng(seed).normal(0, 1, n + 1)
+    return np.cumsum(shocks[1:] + theta * shocks[:-1]) + 100
+
+
+def test_arima_finds_a_random_walk_with_moving_average_noise():
+    y = _ma_one(0.6, 200, seed=5)
+    back, forecast, description, aicc = arima(y, 12, 150, 6, 6, seasonal=False)
+    assert description.startswith("ARIMA(0,1,1)") or description.startswith("ARIMA(1,1,1)")
+    assert back.shape == (50, 6) and np.isfinite(aicc)
+    # An IMA(1,1) forecast (with drift) is a straight line from the corrected last level.
+    assert np.allclose(np.diff(forecast, 2), 0.0, atol=1e-8)
+    assert abs(forecast[0] - y[-1]) < 3 * np.std(np.diff(y))
+
+
+def test_arima_repeats_a_strong_season_with_seasonal_differencing():
+    season = np.array([10, 12, 15, 20, 26, 30, 31, 28, 22, 17, 13, 11], dtype=float)
+    noise = np.random.default_rng(2).normal(0, 0.3, 72)
+    y = np.tile(season, 6) + noise
+    _, forecast, description, _ = arima(y, 12, 48, 12, 12, seasonal=True)
+    assert "[12]" in description
+    assert np.allclose(forecast, season, atol=1.5)
+
+
+def test_season_flags_separate_real_seasons_from_wandering_series():
+    t = np.arange(72)
+    seasonal = 100 + 20 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(1).normal(0, 2, 72)
+    flags = season_flags(seasonal, 12)
+    assert flags == {"ets": True, "theta": True, "arima": True}
+    wandering = np.cumsum(np.random.default_rng(3).normal(0, 1, 72)) + 50
+    assert not season_flags(wandering, 12)["arima"]
+    assert season_flags(np.arange(20.0), 12) == {"ets": False, "theta": False, "arima": False}
+
+
+def test_leave_one_out_scores_are_larger_than_in_sample_ones():
+    rng = np.random.default_rng(4)
+    scaled = np.abs(rng.normal(0, 1, (6, 3)))
+    shape = scaled.mean(axis=0)
+    loo = _scores(scaled, shape, borrowed=False)
+    assert np.all(np.isfinite(loo))
+    # The largest error is always divided by a smaller spread once it is left out.
+    assert np.max(loo) > np.max(scaled / shape)
+    assert np.allclose(_scores(scaled, shape, borrowed=True), scaled / shape)
