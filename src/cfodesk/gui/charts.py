@@ -402,13 +402,15 @@ def draw_heatmap(plot: pg.PlotWidget, labels: Sequence[str], matrix: np.ndarray)
             )
             text.setPos(j, i)
             plot.addItem(text)
-    for side in ("bottom", "left"):
-        axis = plot.getAxis(side)
-        axis.setTicks([[(k, fmt.metric_label(name)) for k, name in enumerate(labels)]])
+    # Names on the left, numbers along the bottom: long names side by side would overlap.
+    left, bottom = plot.getAxis("left"), plot.getAxis("bottom")
+    left.setTicks([[(k, f"{fmt.metric_label(name)}  {k + 1}") for k, name in enumerate(labels)]])
+    bottom.setTicks([[(k, str(k + 1)) for k in range(n)]])
+    left.setWidth(190)
     plot.getPlotItem().invertY(True)
-    plot.getPlotItem().setAspectLocked(True)
-    plot.setXRange(-0.5, n - 0.5, padding=0.02)
-    plot.setYRange(-0.5, n - 0.5, padding=0.02)
+    plot.getPlotItem().getViewBox().setMouseEnabled(x=False, y=False)
+    plot.setXRange(-0.5, n - 0.5, padding=0.01)
+    plot.setYRange(-0.5, n - 0.5, padding=0.01)
 
 
 def draw_timeline(plot: pg.PlotWidget, points: Sequence[tuple[float, float, str]]) -> None:

@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
         self._threads: list[tuple[QThread, BackgroundTask]] = []
         self._out_dir: Path | None = None
         self._pending_paths: list[Path] = []
+        self._finished_report: Any = None
+        self._finished_data: ReportData | None = None
         self._build()
         self._restore()
 
@@ -413,11 +415,24 @@ class MainWindow(QMainWindow):
         self._threads = [(t, task) for t, task in self._threads if not t.isFinished()]
 
     def _on_finished(self, report: Any) -> None:
+        # Three short slices, each its own event, so the window never freezes on a big report.
         self.worker = None
-        self.panel.stop("done", "Report ready")
+        self.panel.stop("done", "Report ready · preparing the views…")
         self.panel.show_durations(dict(report.stage_durations))
+        self._finished_report = report
+        QTimer.singleShot(0, self._prepare_views)
+
+    def _prepare_views(self) -> None:
+        report = self._finished_report
         out_dir = str(self._out_dir) if self._out_dir and self._out_dir.exists() else None
-        self.show_report(ReportData.from_report(report, out_dir), self.panel.timeline.points)
+        self._finished_data = ReportData.from_report(report, out_dir)
+        QTimer.singleShot(0, self._show_finished)
+
+    def _show_finished(self) -> None:
+        report, data = self._finished_report, self._finished_data
+        self._finished_report = self._finished_data = None
+        self.show_report(data, self.panel.timeline.points)
+        self.panel.stage_label.setText("Report ready")
         self._set_idle(True)
         self.statusBar().showMessage(f"Report ready · {len(report.panel)} series", 8000)
         self.run_ended.emit("done")

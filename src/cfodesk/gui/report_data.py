@@ -19,8 +19,9 @@ __all__ = ["ReportData", "ttm_window"]
 
 
 def _table(section: Any) -> pd.DataFrame:
+    # Shared, not copied: report sections are never modified by the views.
     table = getattr(section, "table", None)
-    return table.copy() if isinstance(table, pd.DataFrame) else pd.DataFrame()
+    return table if isinstance(table, pd.DataFrame) else pd.DataFrame()
 
 
 def _as_dicts(rows: Any) -> list[dict[str, Any]]:
@@ -45,8 +46,12 @@ def _as_dicts(rows: Any) -> list[dict[str, Any]]:
 
 
 def _dates(frame: pd.DataFrame) -> pd.DataFrame:
-    if "date" in frame.columns and len(frame):
-        frame["date"] = pd.to_datetime(frame["date"])
+    if (
+        "date" in frame.columns
+        and len(frame)
+        and not pd.api.types.is_datetime64_any_dtype(frame["date"])
+    ):
+        frame = frame.assign(date=pd.to_datetime(frame["date"]))
     return frame
 
 

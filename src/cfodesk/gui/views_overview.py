@@ -32,16 +32,15 @@ COLUMNS = 4
 def kpi_cards(data: ReportData) -> list[dict[str, Any]]:
     """Give the company-level KPI cards: label, value text, change text, trend values."""
     cards: list[dict[str, Any]] = []
-    table = data.kpi_table
+    trends = _company_trends(data.kpi_table)
     for row in data.kpi_summary:
+        if len(cards) >= MAX_CARDS:
+            break
         if row.get("level", "total") != "total":
             continue
         kpi = str(row.get("kpi", ""))
         unit = str(row.get("unit") or metric_info(kpi).unit)
-        trend: np.ndarray = np.array([])
-        if not table.empty and {"kpi", "level", "value"} <= set(table.columns):
-            rows = table[(table["kpi"] == kpi) & (table["level"] == "total")]
-            trend = rows.sort_values("date")["value"].to_numpy(float) if "date" in rows else trend
+        trend = trends.get(kpi, np.array([]))
         if not len(trend) and kpi in data.panel.metrics:
             trend = data.panel.frame("total", "total")[kpi].to_numpy(float)
         cards.append(
@@ -60,6 +59,14 @@ def kpi_cards(data: ReportData) -> list[dict[str, Any]]:
     if not cards:
         cards = _cards_from_actuals(data)
     return cards[:MAX_CARDS]
+
+
+def _company_trends(table: Any) -> dict[str, np.ndarray]:
+    """Give each company KPI's values over time (one pass over the long KPI table)."""
+    if table.empty or not {"kpi", "level", "value", "date"} <= set(table.columns):
+        return {}
+    company = table[table["level"].to_numpy() == "total"].sort_values("date")
+    return {str(k): g["value"].to_numpy(float) for k, g in company.groupby("kpi", sort=False)}
 
 
 def _cards_from_actuals(data: ReportData) -> list[dict[str, Any]]:

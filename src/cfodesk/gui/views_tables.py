@@ -116,7 +116,7 @@ class CorrelationsView(QWidget):
                 self.segment_box.addItem(
                     "Company" if level == "total" else str(segment), f"{level}\x1f{segment}"
                 )
-        self.plot = make_plot("number")
+        self.plot = make_plot("number", categories="left")
         self.plot.setMinimumHeight(320)
         columns = [
             Column("metric_a", "Metric", lambda v, r: fmt.metric_label(str(v))),
@@ -169,7 +169,8 @@ class CorrelationsView(QWidget):
         names, matrix = self.matrix(*picked)
         draw_heatmap(self.plot, names, matrix)
         self.plot.setTitle(
-            "Correlation of period values (blue: move together, red: opposite)", size="10pt"
+            "Correlation of period values · blue: move together, red: opposite, blank: no clear link",
+            size="10pt",
         )
         frame = self.data.correlations
         shown = frame[(frame["level"] == picked[0]) & (frame["segment"] == picked[1])]

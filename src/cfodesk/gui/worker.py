@@ -16,6 +16,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -23,6 +24,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from ..config import ReportConfig
 from ..errors import CfoDeskError
 from ..progress import Cancelled, CancelToken, ProgressEvent
+from .child import INTERNAL_ERROR, SPAWN, ProcessCancelToken, run_report_in_child
 
 __all__ = [
     "BackgroundTask",
@@ -33,7 +35,14 @@ __all__ = [
     "INTERNAL_ERROR",
 ]
 
-INTERNAL_ERROR = "Internal error"
+
+class ChildFailed(Exception):
+    """The report process failed; carries the message and details it sent."""
+
+    def __init__(self, message: str, details: str) -> None:
+        super().__init__(message)
+        self.message, self.details = message, details
+
 
 RunFunction = Callable[..., Any]
 
@@ -75,6 +84,8 @@ class BackgroundTask(QObject):
             result = self.work()
         except Cancelled:
             self.cancelled.emit()
+        except ChildFailed as exc:
+            self.failed.emit(exc.message, exc.details)
         except CfoDeskError as exc:
             if self.token.cancelled:
                 self.cancelled.emit()
@@ -92,7 +103,11 @@ class BackgroundTask(QObject):
             else:
                 self.finished.emit(result)
         finally:
+            self.cleanup()  # after the outcome: the window is idle while this tidies up
             self.done.emit()
+
+    def cleanup(self) -> None:
+        """Release what the work held (runs in the worker thread, after the outcome)."""
 
 
 class ReportWorker(BackgroundTask):
@@ -110,9 +125,14 @@ class ReportWorker(BackgroundTask):
         The pipeline entry point; defaults to :func:`cfodesk.pipeline.run_report`. Tests inject
         a fake to exercise the Qt wiring quickly.
     history_factory
-        Builds the history store *in the worker thread* (SQLite connections belong to a thread);
-        ``None`` records nothing.
+        Builds the history store where the run happens; ``None`` records nothing.
+    isolate
+        Run in a child process (the default for the real pipeline): its numeric work then never
+        holds the GIL the window needs to repaint. Injected run functions run in this thread.
     """
+
+    #: Seconds to wait for a finished or cancelled child before it is terminated.
+    CHILD_GRACE_S = 3.0
 
     def __init__(
         self,
@@ -123,8 +143,13 @@ class ReportWorker(BackgroundTask):
         run_id: str | None = None,
         run_fn: RunFunction | None = None,
         history_factory: Callable[[], Any] | None = None,
+        isolate: bool | None = None,
     ) -> None:
         super().__init__()
+        self.isolate = run_fn is None if isolate is None else isolate
+        if self.isolate:
+            self.token = ProcessCancelToken()
+        self._process: Any = None
         self.sources = [str(s) for s in sources]
         self.config = config or ReportConfig()
         self.out_dir = Path(out_dir) if out_dir is not None else None
@@ -134,6 +159,8 @@ class ReportWorker(BackgroundTask):
 
     def work(self) -> Any:
         """Give the finished :class:`~cfodesk.model.Report`."""
+        if self.isolate:
+            return self._work_in_child()
         run_fn = self._run_fn
         if run_fn is None:
             from ..pipeline import run_report
@@ -154,6 +181,54 @@ class ReportWorker(BackgroundTask):
             close = getattr(history, "close", None)
             if callable(close):
                 close()
+
+    def _work_in_child(self) -> Any:
+        queue = SPAWN.Queue()
+        process = SPAWN.Process(
+            target=run_report_in_child,
+            args=(
+                queue,
+                self.token,
+                self.sources,
+                self.config,
+                self.out_dir,
+                self.run_id,
+                self._history_factory,
+            ),
+            name=f"cfodesk-report-{self.run_id or 'run'}",
+        )
+        self._process = process
+        process.start()
+        while True:
+            try:
+                kind, payload = queue.get(timeout=0.1)
+            except Empty:
+                if not process.is_alive():
+                    raise ChildFailed(
+                        f"{INTERNAL_ERROR}: the report process stopped unexpectedly "
+                        f"(exit code {process.exitcode})",
+                        "",
+                    ) from None
+                continue
+            if kind == "progress":
+                self.progress.emit(payload)
+            elif kind == "finished":
+                return payload
+            elif kind == "cancelled":
+                raise Cancelled()
+            else:
+                raise ChildFailed(*payload)
+
+    def cleanup(self) -> None:
+        """Wait for the child process to end (terminate it if it lingers)."""
+        process = self._process
+        if process is None:
+            return
+        process.join(self.CHILD_GRACE_S)
+        if process.is_alive():
+            process.terminate()
+            process.join(1.0)
+        self._process = None
 
 
 class FunctionTask(BackgroundTask):
