@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
+from cfodesk.model import Panel, SeriesKey
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +75,22 @@ def make_records_csv(tmp_path: Path) -> Callable[..., Path]:
         return write_records_csv(tmp_path / name, **kwargs)  # type: ignore[arg-type]
 
     return make
+
+
+def panel_from_frames(
+    frames: Mapping[tuple[str, str], pd.DataFrame], frequency: str = "M"
+) -> Panel:
+    """Give a Panel from {(level, segment): period x metric frame} (same index everywhere)."""
+    periods = pd.DatetimeIndex(next(iter(frames.values())).index)
+    keys, rows = [], []
+    for (level, segment), frame in frames.items():
+        for metric in frame.columns:
+            keys.append(SeriesKey(level, segment, metric))
+            rows.append(frame[metric].to_numpy(dtype=float))
+    return Panel(periods, frequency, tuple(keys), np.array(rows))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def make_panel() -> Callable[..., Panel]:
+    """Build hand-made panels in tests: ``make_panel({("total", "total"): frame})``."""
+    return panel_from_frames
