@@ -134,7 +134,17 @@ def save_plot(plot: pg.PlotWidget, path: Path) -> Path:
     """Write the chart to ``path`` (PNG or SVG by its suffix); give the path."""
     item = plot.getPlotItem()
     if path.suffix.lower() == ".svg":
-        exporters.SVGExporter(item).export(str(path))
+        # pyqtgraph's SVGExporter cannot parse the paths Qt 6.11 writes; Qt's own generator can.
+        from PySide6.QtSvg import QSvgGenerator
+
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(plot.size())
+        generator.setViewBox(plot.rect())
+        generator.setTitle("CFO Desk chart")
+        painter = QPainter(generator)
+        plot.render(painter)
+        painter.end()
     else:
         exporter = exporters.ImageExporter(item)
         exporter.parameters()["width"] = max(800, int(plot.width() * 1.5))

@@ -144,10 +144,21 @@ class SegmentsView(QWidget):
     def __init__(self, data: ReportData, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data = data
+        self._kpi_labels: dict[str, str] = {}
         self.metric_box = QComboBox()
         flows = [m for m in data.panel.metrics if metric_info(m).kind != "ratio"]
         for metric in flows:
             self.metric_box.addItem(fmt.metric_label(metric), metric)
+        # Margins and other ratios come from the KPI section (last 12 months per segment).
+        self.kpi_rows: dict[str, dict[tuple[str, str], float]] = {}
+        for row in data.kpi_summary:
+            if row.get("unit") == "percent" and row.get("level") in ("region", "department"):
+                if not fmt.is_missing(row.get("ttm")):
+                    by_segment = self.kpi_rows.setdefault(str(row["kpi"]), {})
+                    by_segment[(str(row["level"]), str(row["segment"]))] = float(row["ttm"])
+                    self._kpi_labels[str(row["kpi"])] = str(row.get("label") or row["kpi"])
+        for kpi in self.kpi_rows:
+            self.metric_box.addItem(self._kpi_labels[kpi], f"kpi:{kpi}")
         if "revenue" in flows:
             self.metric_box.setCurrentIndex(flows.index("revenue"))
         self.note = QLabel("")
@@ -174,6 +185,10 @@ class SegmentsView(QWidget):
 
     def values(self, level: str, metric: str) -> tuple[list[str], list[float]]:
         """Give each segment's last-12-months total (flows) or latest value (stocks)."""
+        if metric.startswith("kpi:"):
+            rows = self.kpi_rows.get(metric[4:], {})
+            pairs = [(seg, v) for (lv, seg), v in rows.items() if lv == level]
+            return [p[0] for p in pairs], [p[1] for p in pairs]
         window = ttm_window(self.data.frequency)
         labels, values = [], []
         panel = self.data.panel
@@ -196,6 +211,14 @@ class SegmentsView(QWidget):
         """Redraw the bars for the picked metric."""
         metric = self.metric_box.currentData()
         if metric is None:
+            return
+        if metric.startswith("kpi:"):
+            label = self._kpi_labels[metric[4:]]
+            self.note.setText("last 12 months")
+            for level, plot in self.plots.items():
+                labels, values = self.values(level, metric)
+                draw_bars(plot, labels, values, unit="percent")
+                plot.setTitle(f"{label} by {level} (last 12 months)", size="11pt")
             return
         flow = metric_info(metric).kind == "flow"
         self.note.setText("last 12 months" if flow else "latest period")
