@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cfodesk.analytics import kpis as kpis_module
 from cfodesk.analytics.kpis import KpiResult, compute_kpis, derive_kpis, forecast_kpis
 from cfodesk.progress import Cancelled, CancelToken
 
@@ -109,10 +110,16 @@ def test_window_ratios_are_recomputed_from_window_sums(kpis: KpiResult) -> None:
     assert per_head["ttm"] == pytest.approx(1320 / 5)
 
 
-def test_every_segment_gets_its_kpis_and_progress_names_them(make_panel) -> None:
+def test_every_segment_gets_its_kpis_and_progress_names_them(make_panel, monkeypatch) -> None:
     steps: list[tuple[int, int, str | None]] = []
     panel = make_panel({("total", "total"): company(), ("region", "Europe"): company()})
     result = compute_kpis(
+        panel, on_progress=lambda d, t, item=None, message=None: steps.append((d, t, item))
+    )
+    assert steps == [(2, 2, "Europe")]  # both segments in one chunk
+    steps.clear()
+    monkeypatch.setattr(kpis_module, "CHUNK_SEGMENTS", 1)
+    compute_kpis(
         panel, on_progress=lambda d, t, item=None, message=None: steps.append((d, t, item))
     )
     assert steps == [(1, 2, "Company"), (2, 2, "Europe")]
@@ -184,3 +191,68 @@ def test_derive_kpis_on_a_frame_and_forecast_kpis_from_point_forecasts(make_pane
     assert out["dso"].iloc[0] == pytest.approx(120 / 120 * 31)
     # The first forecast month's burn comes from the last actual cash balance (770 -> 700).
     assert out["net_burn"].iloc[0] == pytest.approx(70.0)
+
+
+def _varied_segments() -> dict[tuple[str, str], pd.DataFrame]:
+    """Segments with different inputs, gaps and signs, so rows cannot borrow from each other."""
+    rng = np.random.default_rng(3)
+    frames: dict[tuple[str, str], pd.DataFrame] = {("total", "total"): company()}
+    for n, name in enumerate(("Europe", "Asia", "Africa", "Americas", "Oceania")):
+        frame = company(cash_step=float(rng.normal(0, 20))) * rng.uniform(0.5, 2.0)
+        frame["revenue"] *= rng.uniform(0.8, 1.2, size=len(frame))
+        if n == 1:
+            frame["cash_balance"] = np.nan  # burn falls back to the operating loss
+        if n == 2:
+            frame[["cogs", "accounts_payable"]] = np.nan
+        if n == 3:
+            frame.iloc[:5] = np.nan  # a segment that starts late
+        frames[("region", name)] = frame
+    return frames
+
+
+def test_chunked_kpis_equal_each_segment_computed_alone(make_panel, monkeypatch) -> None:
+    frames = _varied_segments()
+    monkeypatch.setattr(kpis_module, "CHUNK_SEGMENTS", 2)
+    together = compute_kpis(make_panel(frames))
+    for (level, segment), frame in frames.items():
+        alone = compute_kpis(make_panel({(level, segment): frame}))
+        rows = [s for s in together.summary if (s["level"], s["segment"]) == (level, segment)]
+        assert rows == list(alone.summary)
+        assert rows, segment
+        for row in rows:
+            kpi = row["kpi"]
+            assert together.get(kpi, level, segment) == row
+            pd.testing.assert_series_equal(
+                together.series(kpi, level, segment), alone.series(kpi, level, segment)
+            )
+    assert together.get("net_burn", "region", "Asia")["last"] is not None  # from the loss
+    assert together.get("cash_runway", "region", "Asia") is None  # no cash to run down
+    assert together.get("gross_margin", "region", "Africa") is None
+
+
+def test_long_table_is_categorical_and_matches_the_series(make_panel) -> None:
+    result = compute_kpis(make_panel(_varied_segments()))
+    table = result.table
+    for column in ("level", "segment", "kpi"):
+        assert isinstance(table[column].dtype, pd.CategoricalDtype)
+    assert not table["value"].isna().any()
+    rows = table[(table["segment"] == "Americas") & (table["kpi"] == "gross_profit")]
+    expected = result.series("gross_profit", "region", "Americas")
+    assert len(rows) == 19  # the five empty months are left out
+    assert rows["value"].tolist() == expected.tolist()
+    assert pd.DatetimeIndex(rows["date"]).equals(expected.index)
+    assert len(table) == sum(len(result.series(s["kpi"], s["level"], s["segment"])) for s in
+                             result.summary)  # fmt: skip
+
+
+def test_result_survives_pickling_without_its_built_views(make_panel) -> None:
+    import pickle
+
+    result = compute_kpis(make_panel(_varied_segments()))
+    summary = list(result.summary)
+    table = result.table
+    back = pickle.loads(pickle.dumps(result))
+    assert back._table is None  # rebuilt on demand, not shipped
+    pd.testing.assert_frame_equal(back.table, table)
+    assert back.summary == tuple(summary)
+    assert back.to_json() == result.to_json()

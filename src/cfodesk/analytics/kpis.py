@@ -32,7 +32,6 @@ monthly margins); balances take the window's last value.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,7 +39,6 @@ import pandas as pd
 
 from ..model import Panel
 from ..progress import CancelToken, StepCallback, no_step
-from .formatting import format_period_range, format_quarter
 from .kpi_arrays import (
     INPUT_METRICS,
     days_in_periods,
@@ -48,8 +46,16 @@ from .kpi_arrays import (
     infer_frequency,
     kpi_arrays,
     kpi_definitions,
-    kpi_spec,
     lagged,
+)
+from .kpi_store import (
+    TABLE_COLUMNS,
+    KpiStore,
+    KpiSummary,
+    json_number,
+    json_value,
+    window_bounds,
+    window_values,
 )
 
 __all__ = ["KpiResult", "compute_kpis", "derive_kpis", "forecast_kpis", "DERIVED_KPIS"]
@@ -71,58 +77,118 @@ DERIVED_KPIS: tuple[str, ...] = (
     "debt_ratio",
     "revenue_per_head",
 )
-_WINDOWS = ("last", "last_quarter", "ytd", "ttm")
+#: Segments computed together between two progress reports and cancel checks.
+CHUNK_SEGMENTS = 2048
+# drivers.py takes its windows from here; the definition now lives in kpi_store.
+_window_bounds = window_bounds
 
 
-@dataclass(frozen=True, eq=False)
 class KpiResult:
     """KPI time series, per-segment summaries and the plain-words definitions.
 
-    ``table`` is long: level, segment, kpi, date, value (runway is ``inf`` when not burning).
-    ``summary`` holds one dict per (segment, KPI) with the window values (see module doc).
+    ``table`` is long: level, segment, kpi, date, value (runway is ``inf`` when not burning);
+    level, segment and kpi are categorical. ``summary`` holds one dict per (segment, KPI) with
+    the window values (see module doc). Results of :func:`compute_kpis` keep the KPIs as arrays
+    and build ``table`` and the summary dicts the first time they are read.
     """
 
-    table: pd.DataFrame
-    summary: tuple[dict[str, Any], ...]
-    definitions: Mapping[str, str]
-    frequency: str = "M"
-    notes: tuple[str, ...] = ()
-    _lookup: dict[tuple[str, str, str], dict[str, Any]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    def __init__(
+        self,
+        table: pd.DataFrame | None = None,
+        summary: Sequence[dict[str, Any]] = (),
+        definitions: Mapping[str, str] | None = None,
+        frequency: str = "M",
+        notes: Sequence[str] = (),
+        *,
+        store: KpiStore | None = None,
+    ) -> None:
+        self._table = table
+        self._store = store
+        self._summary: Sequence[dict[str, Any]] = (
+            KpiSummary(store) if store is not None and not summary else tuple(summary)
+        )
+        self._definitions = dict(definitions or {})
+        self._frequency = frequency
+        self._notes = tuple(notes)
+        self._lookup: dict[tuple[str, str, str], dict[str, Any]] | None = None
 
-    def __post_init__(self) -> None:
-        self._lookup.update({(s["level"], s["segment"], s["kpi"]): s for s in self.summary})
+    @property
+    def table(self) -> pd.DataFrame:
+        """The long table of every KPI of every segment over time."""
+        if self._table is None:
+            store = self._store
+            self._table = (
+                store.long_table()
+                if store is not None
+                else pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+            )
+        return self._table
+
+    @property
+    def summary(self) -> Sequence[dict[str, Any]]:
+        """One dict per segment and KPI with its window values."""
+        return self._summary
+
+    @property
+    def definitions(self) -> Mapping[str, str]:
+        """KPI name -> one-sentence definition."""
+        return self._definitions
+
+    @property
+    def frequency(self) -> str:
+        """ "M" or "Q"."""
+        return self._frequency
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What could not be computed, and why."""
+        return self._notes
+
+    def __repr__(self) -> str:
+        return f"KpiResult({len(self._summary)} summary rows, frequency={self._frequency!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A table built from the arrays is rebuilt on demand rather than pickled.
+        state = dict(self.__dict__)
+        if self._store is not None:
+            state["_table"] = None
+        state["_lookup"] = None
+        return state
 
     def get(self, kpi: str, level: str = "total", segment: str = "total") -> dict[str, Any] | None:
         """Give the summary of one KPI for one segment, or None when it could not be computed."""
+        if isinstance(self._summary, KpiSummary):
+            return self._summary.get(kpi, level, segment)
+        if self._lookup is None:
+            self._lookup = {(s["level"], s["segment"], s["kpi"]): s for s in self._summary}
         return self._lookup.get((level, segment, kpi))
 
     def series(self, kpi: str, level: str = "total", segment: str = "total") -> pd.Series:
         """Give one KPI over time (empty when absent)."""
+        if self._store is not None:
+            return self._store.values(kpi, level, segment)
         t = self.table
         rows = t[(t["level"] == level) & (t["segment"] == segment) & (t["kpi"] == kpi)]
         return pd.Series(rows["value"].to_numpy(), index=pd.DatetimeIndex(rows["date"]), name=kpi)
 
     def to_json(self) -> dict[str, Any]:
         """Give the report.json ``kpis`` section: summaries, company series, definitions."""
-        total = self.table[(self.table["level"] == "total") & (self.table["segment"] == "total")]
-        periods = sorted(pd.DatetimeIndex(total["date"]).unique())
-        position = {p: i for i, p in enumerate(periods)}
-        values: dict[str, list[float | None]] = {}
-        for kpi, rows in total.groupby("kpi", sort=False):
-            column: list[float | None] = [None] * len(periods)
-            for date, value in zip(rows["date"], rows["value"]):
-                column[position[pd.Timestamp(date)]] = _json_number(value)
-            values[str(kpi)] = column
+        periods, values = self._company_series()
+        if isinstance(self._summary, KpiSummary):  # window values are already rounded
+            summary = [
+                dict(s, change=json_value(s["change"]), change_pct=json_value(s["change_pct"]))
+                for s in self._summary
+            ]
+        else:
+            summary = [{k: json_value(v) for k, v in s.items()} for s in self._summary]
         return {
             "frequency": self.frequency,
             "definitions": dict(self.definitions),
             "labels": {
                 k: {"label": s["label"], "unit": s["unit"]}
-                for k, s in {s["kpi"]: s for s in self.summary}.items()
+                for k, s in {s["kpi"]: s for s in summary}.items()
             },
-            "summary": [{k: _json_value(v) for k, v in s.items()} for s in self.summary],
+            "summary": summary,
             "series": {
                 "level": "total",
                 "segment": "total",
@@ -131,6 +197,34 @@ class KpiResult:
             },
             "notes": list(self.notes),
         }
+
+    def _company_series(self) -> tuple[list[pd.Timestamp], dict[str, list[float | None]]]:
+        """Give the company's periods with any KPI value and each KPI's values on them."""
+        store = self._store
+        if store is not None:
+            row = store.row("total", "total")
+            if row is None:
+                return [], {}
+            found = {k: v[row] for k, v in store.series.items() if not np.all(np.isnan(v[row]))}
+            if not found:
+                return [], {}
+            any_value = np.any([~np.isnan(v) for v in found.values()], axis=0)
+            periods = list(store.periods[any_value])
+            return periods, {
+                k: [None if np.isnan(x) else json_number(x) for x in v[any_value]]
+                for k, v in found.items()
+            }
+        table = self.table
+        total = table[(table["level"] == "total") & (table["segment"] == "total")]
+        periods = sorted(pd.DatetimeIndex(total["date"]).unique())
+        position = {p: i for i, p in enumerate(periods)}
+        values: dict[str, list[float | None]] = {}
+        for kpi, rows in total.groupby("kpi", sort=False, observed=True):
+            column: list[float | None] = [None] * len(periods)
+            for date, value in zip(rows["date"], rows["value"]):
+                column[position[pd.Timestamp(date)]] = json_number(value)
+            values[str(kpi)] = column
+        return periods, values
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> KpiResult:
@@ -143,7 +237,7 @@ class KpiResult:
             for i, v in enumerate(column)
             if v is not None
         ]
-        table = pd.DataFrame(rows, columns=["level", "segment", "kpi", "date", "value"])
+        table = pd.DataFrame(rows, columns=TABLE_COLUMNS)
         return cls(
             table=table,
             summary=tuple(dict(s) for s in data.get("summary", [])),
@@ -156,42 +250,94 @@ class KpiResult:
 def compute_kpis(
     panel: Panel, *, on_progress: StepCallback = no_step, cancel: CancelToken | None = None
 ) -> KpiResult:
-    """Give the KPIs of the company and every segment, where their inputs exist."""
+    """Give the KPIs of the company and every segment, where their inputs exist.
+
+    Every KPI is computed as array arithmetic over a chunk of segments at once (each input metric
+    gathered into a segments x periods block); progress and cancel are handled between chunks.
+    """
     segments = list(dict.fromkeys((k.level, k.segment) for k in panel.keys))
     row_of = {seg: i for i, seg in enumerate(segments)}
     n_seg, n_per = len(segments), len(panel.periods)
     freq = panel.frequency
-    inputs: dict[str, np.ndarray] = {}
-    present: dict[str, np.ndarray] = {}
-    given = [m for m in (*INPUT_METRICS, "gross_profit", "operating_profit") if m in panel.metrics]
-    for metric in given:
-        idx = [(row_of[(k.level, k.segment)], panel.index_of(k)) for k in panel.select(metric)]
-        block = np.full((n_seg, n_per), np.nan)
-        rows, cols = np.array(idx, dtype=int).T
-        block[rows] = panel.values[cols]
-        inputs[metric] = block
-        present[metric] = ~np.all(np.isnan(block), axis=1)
+    wanted = (*INPUT_METRICS, "gross_profit", "operating_profit")
+    # Panel row of each input metric for each segment (-1 where the segment lacks it).
+    metrics = set(panel.metrics)
+    panel_rows = {m: np.full(n_seg, -1, dtype=np.intp) for m in wanted if m in metrics}
+    for i, key in enumerate(panel.keys):
+        target = panel_rows.get(key.metric)
+        if target is not None:
+            target[row_of[(key.level, key.segment)]] = i
     days = days_in_periods(panel.periods, freq)
-    series = kpi_arrays(inputs, present, days, freq, cash_open=lagged(inputs, "cash_balance"))
-    series.update(growth_arrays(series, inputs, freq))
-    series = {"revenue": inputs.get("revenue"), **series}
-    for metric in ("cash_balance", "headcount"):
-        series[metric] = inputs.get(metric)
-    series = {k: v for k, v in series.items() if v is not None}
-    windows = _window_values(inputs, present, series, panel.periods, days, freq)
-
-    summary: list[dict[str, Any]] = []
-    for i, (level, segment) in enumerate(segments):
+    bounds = window_bounds(panel.periods, freq)
+    present = {m: np.zeros(n_seg, bool) for m in panel_rows}
+    series: dict[str, np.ndarray] = {}
+    windows: dict[str, dict[str, np.ndarray] | None] = {}
+    has = np.zeros((n_seg, 0), bool)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    if not panel_rows:  # no known input metric: nothing to derive
+        on_progress(n_seg, n_seg, item=None, message="Computing KPIs")
+    for lo in range(0, n_seg if panel_rows else 0, CHUNK_SEGMENTS):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        for kpi, values in series.items():
-            if np.all(np.isnan(values[i])):
-                continue
-            summary.append(_summary_row(level, segment, kpi, i, windows, panel.periods, freq))
-        on_progress(i + 1, n_seg, item=_segment_label(level, segment), message="Computing KPIs")
-    table = _long_table(segments, panel.periods, series)
+        hi = min(lo + CHUNK_SEGMENTS, n_seg)
+        inputs = {m: _gather(panel.values, rows[lo:hi]) for m, rows in panel_rows.items()}
+        chunk_present = {m: ~np.all(np.isnan(v), axis=1) for m, v in inputs.items()}
+        chunk = _segment_kpis(inputs, chunk_present, days, freq)
+        chunk_windows = window_values(inputs, chunk_present, chunk, bounds, days, freq)
+        if not series:  # the KPI list depends only on which metrics the panel has
+            series = {k: np.empty((n_seg, n_per)) for k in chunk}
+            windows = {
+                name: None if found is None else {k: np.empty(n_seg) for k in found}
+                for name, found in chunk_windows.items()
+            }
+            has = np.zeros((n_seg, len(series)), bool)
+        for m, flags in chunk_present.items():
+            present[m][lo:hi] = flags
+        for j, (kpi, values) in enumerate(chunk.items()):
+            series[kpi][lo:hi] = values
+            has[lo:hi, j] = ~np.all(np.isnan(values), axis=1)
+        for name, found in chunk_windows.items():
+            target = windows[name]
+            if found is not None and target is not None:
+                for kpi, values in found.items():
+                    target[kpi][lo:hi] = values
+        level, segment = segments[hi - 1]
+        on_progress(hi, n_seg, item=_segment_label(level, segment), message="Computing KPIs")
+    store = KpiStore(
+        periods=panel.periods,
+        frequency=freq,
+        levels=tuple(s[0] for s in segments),
+        segments=tuple(s[1] for s in segments),
+        series=series,
+        windows=windows,
+        bounds=bounds,
+        has=has,
+    )
     notes = _missing_notes(present, segments)
-    return KpiResult(table, tuple(summary), kpi_definitions(freq), freq, notes)
+    return KpiResult(None, (), kpi_definitions(freq), freq, notes, store=store)
+
+
+def _gather(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Give the panel rows ``rows`` as a block, NaN where a row is -1 (segment lacks the metric)."""
+    block = values[np.maximum(rows, 0)]
+    block[rows < 0] = np.nan
+    return block
+
+
+def _segment_kpis(
+    inputs: Mapping[str, np.ndarray],
+    present: Mapping[str, np.ndarray],
+    days: np.ndarray,
+    freq: str,
+) -> dict[str, np.ndarray]:
+    """Give every KPI time series of a block of segments, in table order."""
+    series = kpi_arrays(inputs, present, days, freq, cash_open=lagged(inputs, "cash_balance"))
+    series.update(growth_arrays(series, inputs, freq))
+    out = {"revenue": inputs.get("revenue"), **series}
+    for metric in ("cash_balance", "headcount"):
+        out[metric] = inputs.get(metric)
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def derive_kpis(
@@ -244,164 +390,6 @@ def forecast_kpis(
     return derived.loc[frame.index]
 
 
-# -- summaries -------------------------------------------------------------------------------
-
-_FLOW_INPUTS = (
-    "revenue",
-    "cogs",
-    "operating_expenses",
-    "marketing_spend",
-    "payroll",
-    "net_income",
-    "gross_profit",
-    "operating_profit",
-)
-
-
-def _window_bounds(periods: pd.DatetimeIndex, freq: str) -> dict[str, tuple[int, int] | None]:
-    """Give (first, last) period positions of each window and of its year-earlier twin."""
-    n, per_year = len(periods), 4 if freq == "Q" else 12
-    out: dict[str, tuple[int, int] | None] = {}
-    if n == 0:
-        return dict.fromkeys((*_WINDOWS, *(f"{w}_prior" for w in _WINDOWS)))
-    end = n - 1
-    quarter_end = end
-    if freq != "Q":
-        while quarter_end >= 0 and periods[quarter_end].month % 3 != 0:
-            quarter_end -= 1
-    quarter_len = 1 if freq == "Q" else 3
-    year_start = end
-    while year_start > 0 and periods[year_start - 1].year == periods[end].year:
-        year_start -= 1
-    spans = {
-        "last": (end, end),
-        "last_quarter": (quarter_end - quarter_len + 1, quarter_end),
-        "ytd": (year_start, end),
-        "ttm": (end - per_year + 1, end),
-    }
-    for name, (first, last) in spans.items():
-        out[name] = (first, last) if first >= 0 else None
-        prior = (first - per_year, last - per_year)
-        out[f"{name}_prior"] = prior if first >= 0 and prior[0] >= 0 else None
-    return out
-
-
-def _window_values(
-    inputs: Mapping[str, np.ndarray],
-    present: Mapping[str, np.ndarray],
-    series: Mapping[str, np.ndarray],
-    periods: pd.DatetimeIndex,
-    days: np.ndarray,
-    freq: str,
-) -> dict[str, tuple[tuple[int, int], dict[str, np.ndarray]] | None]:
-    """Give each window's KPI values per segment (flows summed, ratios recomputed)."""
-    months_per = 3.0 if freq == "Q" else 1.0
-    out: dict[str, tuple[tuple[int, int], dict[str, np.ndarray]] | None] = {}
-    for name, bounds in _window_bounds(periods, freq).items():
-        if bounds is None or not inputs:
-            out[name] = None
-            continue
-        first, last = bounds
-        window = {
-            m: (v[:, first : last + 1].sum(axis=1) if m in _FLOW_INPUTS else v[:, last])[:, None]
-            for m, v in inputs.items()
-        }
-        cash_open = None
-        if "cash_balance" in inputs:
-            opening = inputs["cash_balance"][:, first - 1] if first > 0 else np.nan
-            cash_open = np.broadcast_to(opening, (len(window["cash_balance"]),))[:, None]
-        derived = kpi_arrays(
-            window,
-            present,
-            np.array([days[first : last + 1].sum()]),
-            freq,
-            cash_open,
-            months=(last - first + 1) * months_per,
-        )
-        values: dict[str, np.ndarray] = {}
-        for kpi, full in series.items():
-            spec = kpi_spec(kpi, freq)
-            if spec.aggregation == "point":
-                values[kpi] = full[:, last]
-            elif kpi in window:
-                values[kpi] = window[kpi][:, 0]
-            else:
-                values[kpi] = derived[kpi][:, 0]
-        out[name] = ((first, last), values)
-    return out
-
-
-def _summary_row(
-    level: str,
-    segment: str,
-    kpi: str,
-    row: int,
-    windows: Mapping[str, tuple[tuple[int, int], dict[str, np.ndarray]] | None],
-    periods: pd.DatetimeIndex,
-    freq: str,
-) -> dict[str, Any]:
-    spec = kpi_spec(kpi, freq)
-    entry: dict[str, Any] = {
-        "level": level,
-        "segment": segment,
-        "kpi": kpi,
-        "label": spec.label,
-        "unit": spec.unit,
-        "last_period": periods[-1].strftime("%Y-%m-%d"),
-    }
-    point = spec.aggregation == "point"
-    for name in _WINDOWS:
-        for key in (name, f"{name}_prior"):
-            found = None if point and name != "last" else windows.get(key)
-            entry[_FIELD.get(key, key)] = None if found is None else _json_value(found[1][kpi][row])
-        found = windows.get(name)
-        if found is not None and name != "last" and not point:
-            first, last = found[0]
-            entry[f"{name}_label"] = (
-                format_quarter(periods[last])
-                if name == "last_quarter"
-                else format_period_range(periods[first], periods[last], freq)
-            )
-    if kpi == "cash_runway" and windows.get("last") is not None:
-        entry["not_burning"] = bool(np.isposinf(windows["last"][1][kpi][row]))  # type: ignore[index]
-    current, prior = (
-        (entry["last"], entry["last_prior"]) if point else (entry["ttm"], entry["prior_ttm"])
-    )
-    change = None if current is None or prior is None else current - prior
-    entry["change"] = change
-    relative = spec.unit in ("money", "count") and change is not None and prior not in (0, None)
-    entry["change_pct"] = change / abs(prior) if relative else None
-    return entry
-
-
-_FIELD = {"ttm_prior": "prior_ttm"}
-
-
-def _long_table(
-    segments: Sequence[tuple[str, str]],
-    periods: pd.DatetimeIndex,
-    series: Mapping[str, np.ndarray],
-) -> pd.DataFrame:
-    """Give the KPI series as one long table, missing values left out."""
-    names = list(series)
-    if not names or not segments:
-        return pd.DataFrame(columns=["level", "segment", "kpi", "date", "value"])
-    cube = np.stack([series[k] for k in names])  # kpi x segment x period
-    n_kpi, n_seg, n_per = cube.shape
-    keep = ~np.isnan(cube).ravel()
-    levels = np.array([s[0] for s in segments], dtype=object)
-    names_seg = np.array([s[1] for s in segments], dtype=object)
-    return pd.DataFrame(
-        {
-            "level": np.tile(np.repeat(levels, n_per), n_kpi)[keep],
-            "segment": np.tile(np.repeat(names_seg, n_per), n_kpi)[keep],
-            "kpi": np.repeat(np.array(names, dtype=object), n_seg * n_per)[keep],
-            "date": np.tile(periods.to_numpy(), n_kpi * n_seg)[keep],
-            "value": cube.ravel()[keep],
-        }
-    )
-
-
 def _missing_notes(
     present: Mapping[str, np.ndarray], segments: Sequence[tuple[str, str]]
 ) -> tuple[str, ...]:
@@ -425,17 +413,3 @@ def _missing_notes(
 
 def _segment_label(level: str, segment: str) -> str:
     return "Company" if level == "total" else segment
-
-
-def _json_number(value: Any) -> float | None:
-    number = float(value)
-    # Ten significant digits: exact enough for money and for ratios alike.
-    return float(f"{number:.10g}") if np.isfinite(number) else None
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        return _json_number(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
