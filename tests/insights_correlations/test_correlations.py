@@ -80,8 +80,10 @@ def test_benjamini_hochberg_removes_chance_findings(rng):
     # Without the correction there would have been "findings": the test can fail.
     from cfodesk.analytics import correlations as module
 
-    tests = module._scope_tests(total_panel(series), "total", "total", 12, 6, 1)
-    raw = [p for *_, r, p, _n in tests if p < 0.05 and abs(r) >= 0.3]
+    panel = total_panel(series)
+    ranks = module._growth_ranks(module.growth_matrix(panel.values, 12))
+    tests = module._scope_tests(ranks, list(series), 6)
+    raw = tests[(tests["p"] < 0.05) & (tests["r"].abs() >= 0.3)]
     assert len(raw) > 10
 
 
@@ -125,3 +127,72 @@ def test_segments_progress_and_cancel(rng):
     token.cancel()
     with pytest.raises(Cancelled):
         analyse_correlations(panel, cancel=token)
+
+
+def _reference_pair(x: np.ndarray, y: np.ndarray, lag: int) -> tuple[float, int] | None:
+    """One pair at one lag the slow way: overlap, then np.corrcoef of the ranks."""
+    xs, ys = (x[: x.size - lag], y[lag:]) if lag >= 0 else (x[-lag:], y[: y.size + lag])
+    both = np.isfinite(xs) & np.isfinite(ys)
+    if both.sum() < 12 or xs[both].std() == 0 or ys[both].std() == 0:
+        return None
+    return float(np.corrcoef(xs[both], ys[both])[0, 1]), int(both.sum())
+
+
+def test_matrix_growth_and_lagged_correlations_equal_the_series_by_series_reference(rng):
+    from scipy.stats import rankdata
+
+    from cfodesk.analytics.correlations import (
+        _growth_ranks,
+        _scope_tests,
+        growth_matrix,
+        growth_rates,
+    )
+
+    n = 60
+    levels = np.exp(np.cumsum(rng.normal(0.01, 0.05, size=(5, n)), axis=1)) * 100
+    levels[1, :7] = np.nan  # starts late
+    levels[2, 30] = np.nan  # a gap
+    levels[3] -= 120  # crosses zero: growth relative to the typical size
+    levels[4] = np.round(levels[4] / 40) * 40  # many ties
+    growth = growth_matrix(levels, 12)
+    for row, series in zip(growth, levels):
+        np.testing.assert_allclose(row, growth_rates(series, 12), equal_nan=True)
+        np.testing.assert_allclose(row, _one_series_growth(series, 12), equal_nan=True)
+    ranks = _growth_ranks(growth)
+    for row, g in zip(ranks, growth):
+        valid = np.isfinite(g)
+        np.testing.assert_array_equal(row[valid], rankdata(g[valid]))
+    names = ["revenue", "cogs", "payroll", "cash_balance", "headcount"]
+    tests = _scope_tests(ranks, names, 6)
+    expected = 0
+    for i in range(5):
+        for j in range(i + 1, 5):
+            for lag in range(-6, 7):
+                reference = _reference_pair(ranks[i], ranks[j], lag)
+                found = tests[(tests["a"] == names[i]) & (tests["b"] == names[j])]
+                found = found[found["lag"] == lag]
+                if reference is None:
+                    assert found.empty
+                    continue
+                expected += 1
+                assert found["r"].item() == pytest.approx(reference[0], abs=1e-12)
+                assert found["n"].item() == reference[1]
+    assert len(tests) == expected > 100
+
+
+def _one_series_growth(values: np.ndarray, period: int) -> np.ndarray:
+    """The original one-series growth transform, kept here as the reference."""
+    y = np.asarray(values, dtype=float)
+    growth = np.full(y.size, np.nan)
+    finite = y[np.isfinite(y)]
+    if finite.min() > 0:
+        growth[1:] = np.diff(np.log(y))
+    else:
+        growth[1:] = np.diff(y) / (float(np.median(np.abs(finite))) or 1.0)
+    if np.isfinite(growth).sum() >= 2 * period + 1:
+        position = np.arange(y.size) % period
+        for p in range(period):
+            at = position == p
+            if np.isfinite(growth[at]).sum() >= 2:
+                growth[at] -= np.nanmedian(growth[at])
+    return growth

@@ -18,13 +18,13 @@ The table starts with the ``correlations.csv`` contract columns
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 from scipy.stats import t as student_t
 
 from ..metrics import metric_info
@@ -39,6 +39,7 @@ __all__ = [
     "CorrelationResult",
     "analyse_correlations",
     "growth_rates",
+    "growth_matrix",
     "benjamini_hochberg",
 ]
 
@@ -108,22 +109,33 @@ class CorrelationResult:
 
 def growth_rates(values: np.ndarray, period: int) -> np.ndarray:
     """Give period-on-period growth with the calendar pattern removed (length n, first NaN)."""
-    y = np.asarray(values, dtype=float)
-    growth = np.full(y.size, np.nan)
-    finite = y[np.isfinite(y)]
-    if finite.size < 3:
+    return growth_matrix(np.asarray(values, dtype=float)[None, :], period)[0]
+
+
+def growth_matrix(values: np.ndarray, period: int) -> np.ndarray:
+    """Give :func:`growth_rates` of every row of a (series x periods) array at once."""
+    y = np.atleast_2d(np.asarray(values, dtype=float))
+    growth = np.full(y.shape, np.nan)
+    if y.shape[1] < 2:
         return growth
-    if finite.min() > 0:
-        growth[1:] = np.diff(np.log(y))
-    else:
-        size = float(np.median(np.abs(finite))) or 1.0
-        growth[1:] = np.diff(y) / size
-    if period > 1 and np.isfinite(growth).sum() >= 2 * period + 1:
-        position = np.arange(y.size) % period
-        for p in range(period):
-            at = position == p
-            if np.isfinite(growth[at]).sum() >= 2:
-                growth[at] -= np.nanmedian(growth[at])
+    finite = np.isfinite(y)
+    usable = finite.sum(axis=1) >= 3
+    positive = np.where(finite, y, np.inf).min(axis=1) > 0
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        size = np.nanmedian(np.abs(y), axis=1)
+        size = np.where(np.isfinite(size) & (size != 0), size, 1.0)
+        log_growth = np.diff(np.log(np.where(positive[:, None], y, np.nan)), axis=1)
+        growth[:, 1:] = np.where(positive[:, None], log_growth, np.diff(y, axis=1) / size[:, None])
+        growth[~usable] = np.nan
+        if period > 1:
+            seasonal = np.isfinite(growth).sum(axis=1) >= 2 * period + 1
+            for p in range(period):
+                at = growth[:, p::period]
+                adjust = seasonal & (np.isfinite(at).sum(axis=1) >= 2)
+                if adjust.any():
+                    at[adjust] -= np.nanmedian(at[adjust], axis=1)[:, None]
+                    growth[:, p::period] = at
     return growth
 
 
@@ -153,7 +165,15 @@ def analyse_correlations(
     scopes = [
         (lv, seg) for lv in LEVELS_ANALYSED if lv in panel.levels for seg in panel.segments(lv)
     ]
-    tests: list[tuple[int, str, str, str, str, int, float, float, int]] = []
+    rows_of: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(panel.keys):
+        if key.level in LEVELS_ANALYSED:
+            rows_of.setdefault((key.level, key.segment), []).append(i)
+    analysed = [i for scope in scopes for i in rows_of.get(scope, [])]
+    ranks = np.full(panel.values.shape, np.nan)
+    if analysed:  # growth and ranks once per series, all series at once
+        ranks[analysed] = _growth_ranks(growth_matrix(panel.values[analysed], period))
+    parts: list[pd.DataFrame] = []
     for step, (level, segment) in enumerate(scopes, start=1):
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -161,15 +181,17 @@ def analyse_correlations(
         on_progress(
             step - 1, len(scopes), where, f"Correlating metrics · {where} ({step} of {len(scopes)})"
         )
-        tests.extend(_scope_tests(panel, level, segment, period, max_lag, step))
+        rows = [i for i in rows_of.get((level, segment), []) if np.isfinite(ranks[i]).any()]
+        names = [panel.keys[i].metric for i in rows]
+        found = _scope_tests(ranks[rows], names, max_lag)
+        if found is not None:
+            parts.append(found.assign(scope=step, level=level, segment=segment))
     on_progress(len(scopes), len(scopes), None, "Correlations done")
 
     settings = {"max_lag": max_lag, "max_q": MAX_Q, "min_abs_r": MIN_ABS_R, "method": "spearman"}
-    if not tests:
+    if not parts:
         return CorrelationResult(_typed(pd.DataFrame(columns=list(COLUMNS))), 0, settings)
-    frame = pd.DataFrame(
-        tests, columns=["scope", "level", "segment", "a", "b", "lag", "r", "p", "n"]
-    )
+    frame = pd.concat(parts, ignore_index=True)
     frame["q"] = benjamini_hochberg(frame["p"].to_numpy())
     kept = frame[(frame["q"] < MAX_Q) & (frame["r"].abs() >= MIN_ABS_R)]
     # One row per pair and segment: its strongest lag.
@@ -206,65 +228,107 @@ def analyse_correlations(
     return CorrelationResult(_typed(table), len(frame), settings)
 
 
-def _scope_tests(
-    panel: Panel, level: str, segment: str, period: int, max_lag: int, scope: int
-) -> list[tuple[int, str, str, str, str, int, float, float, int]]:
-    keys = [k for k in panel.keys if k.level == level and k.segment == segment]
-    ranks: dict[str, np.ndarray] = {}
-    for key in keys:
-        growth = growth_rates(panel.values[panel.index_of(key)], period)
-        valid = np.isfinite(growth)
-        if valid.sum() < MIN_OVERLAP or np.nanstd(growth) == 0:
-            continue
-        ranked = np.full(growth.size, np.nan)
-        ranked[valid] = rankdata(growth[valid])
-        ranks[key.metric] = ranked
-    names = list(ranks)
-    tests = []
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            x, y = ranks[a], ranks[b]
-            inflation = _autocorrelation_inflation(x, y)
-            for lag in range(-max_lag, max_lag + 1):
-                # lag > 0: a leads b, so a's period t pairs with b's period t + lag.
-                xs, ys = (x[: x.size - lag], y[lag:]) if lag >= 0 else (x[-lag:], y[: y.size + lag])
-                both = np.isfinite(xs) & np.isfinite(ys)
-                n = int(both.sum())
-                if n < MIN_OVERLAP:
-                    continue
-                xv, yv = xs[both], ys[both]
-                if xv.std() == 0 or yv.std() == 0:
-                    continue
-                r = float(np.corrcoef(xv, yv)[0, 1])
-                n_eff = max(n / inflation, 4.0)
-                tests.append((scope, level, segment, a, b, lag, r, _p_value(r, n_eff), n))
-    return tests
+def _growth_ranks(growth: np.ndarray) -> np.ndarray:
+    """Give each row's growth ranks (ties averaged; NaN kept), or all NaN when it cannot be used."""
+    valid = np.isfinite(growth)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        spread = np.nanstd(growth, axis=1)
+    usable = (valid.sum(axis=1) >= MIN_OVERLAP) & (spread > 0)
+    ranks = pd.DataFrame(growth).rank(axis=1, method="average", na_option="keep").to_numpy()
+    ranks[~usable] = np.nan
+    return ranks
 
 
-def _autocorrelation_inflation(x: np.ndarray, y: np.ndarray, lags: int = 6) -> float:
-    """Give Bartlett's variance inflation 1 + 2 sum acf_x(k) acf_y(k), at least 1."""
-    total = 1.0
+def _scope_tests(ranks: np.ndarray, names: list[str], max_lag: int) -> pd.DataFrame | None:
+    """Give every pair (a before b, panel order) at lags -max_lag..max_lag with r, p and n.
+
+    Pearson correlations of the ranks with pairwise deletion, for all pairs of a lag at once:
+    with masks M and zero-filled values X, the pair sums are matrix products (M @ M.T counts,
+    X @ M.T sums, X @ Y.T cross products). Ranks are multiples of 1/2, so these sums are exact.
+    """
+    k, n_per = ranks.shape
+    if k < 2:
+        return None
+    upper_i, upper_j = np.triu_indices(k, 1)
+    inflation = _autocorrelation_inflation(ranks)[upper_i, upper_j]
+    finite = np.isfinite(ranks)
+    zeroed = np.where(finite, ranks, 0.0)
+    mask = finite.astype(float)
+    columns: dict[str, list[np.ndarray]] = {"i": [], "j": [], "lag": [], "r": [], "n": []}
+    lags = range(-max_lag, max_lag + 1)
+    for lag in lags:
+        # lag > 0: a leads b, so a's period t pairs with b's period t + lag.
+        a_cols = slice(0, n_per - lag) if lag >= 0 else slice(-lag, n_per)
+        b_cols = slice(lag, n_per) if lag >= 0 else slice(0, n_per + lag)
+        r, count = _paired_correlation(
+            zeroed[:, a_cols], mask[:, a_cols], zeroed[:, b_cols], mask[:, b_cols]
+        )
+        columns["i"].append(upper_i)
+        columns["j"].append(upper_j)
+        columns["lag"].append(np.full(upper_i.size, lag))
+        columns["r"].append(r[upper_i, upper_j])
+        columns["n"].append(count[upper_i, upper_j])
+    # Pair-major, lags ascending within a pair: the order the strongest-lag pick relies on.
+    stacked = {name: np.stack(parts, axis=1).reshape(-1) for name, parts in columns.items()}
+    keep = (stacked["n"] >= MIN_OVERLAP) & np.isfinite(stacked["r"])
+    n = stacked["n"][keep]
+    r = stacked["r"][keep]
+    n_eff = np.maximum(n / np.repeat(inflation, len(lags))[keep], 4.0)
+    label = np.array(names, dtype=object)
+    return pd.DataFrame(
+        {
+            "a": label[stacked["i"][keep]],
+            "b": label[stacked["j"][keep]],
+            "lag": stacked["lag"][keep].astype(int),
+            "r": r,
+            "p": _p_values(r, n_eff),
+            "n": n.astype(int),
+        }
+    )
+
+
+def _paired_correlation(
+    x: np.ndarray, x_mask: np.ndarray, y: np.ndarray, y_mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Give Pearson r (NaN where a side is constant) and overlap count of rows of x with rows of y."""
+    count = x_mask @ y_mask.T
+    sum_x = x @ y_mask.T
+    sum_y = x_mask @ y.T
+    sum_xx = (x * x) @ y_mask.T
+    sum_yy = x_mask @ (y * y).T
+    sum_xy = x @ y.T
+    var_x = count * sum_xx - sum_x * sum_x
+    var_y = count * sum_yy - sum_y * sum_y
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (count * sum_xy - sum_x * sum_y) / np.sqrt(var_x * var_y)
+    r = np.where((var_x > 0) & (var_y > 0), np.clip(r, -1.0, 1.0), np.nan)
+    return r, np.rint(count).astype(int)
+
+
+def _autocorrelation_inflation(ranks: np.ndarray, lags: int = 6) -> np.ndarray:
+    """Give Bartlett's variance inflation 1 + 2 sum acf_x(k) acf_y(k) of every pair, at least 1."""
+    acf = np.zeros((ranks.shape[0], lags))
+    finite = np.isfinite(ranks)
     for k in range(1, lags + 1):
-        total += 2 * _acf(x, k) * _acf(y, k)
-    return max(total, 1.0)
+        both = finite[:, :-k] & finite[:, k:]
+        a = np.where(both, ranks[:, :-k], 0.0)
+        b = np.where(both, ranks[:, k:], 0.0)
+        count = both.sum(axis=1).astype(float)
+        var_a = count * (a * a).sum(axis=1) - a.sum(axis=1) ** 2
+        var_b = count * (b * b).sum(axis=1) - b.sum(axis=1) ** 2
+        cov = count * (a * b).sum(axis=1) - a.sum(axis=1) * b.sum(axis=1)
+        ok = (count >= 8) & (var_a > 0) & (var_b > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            acf[:, k - 1] = np.where(ok, cov / np.sqrt(var_a * var_b), 0.0)
+    return np.maximum(1.0 + 2.0 * acf @ acf.T, 1.0)
 
 
-def _acf(x: np.ndarray, k: int) -> float:
-    a, b = x[:-k], x[k:]
-    both = np.isfinite(a) & np.isfinite(b)
-    if both.sum() < 8:
-        return 0.0
-    a, b = a[both], b[both]
-    if a.std() == 0 or b.std() == 0:
-        return 0.0
-    return float(np.corrcoef(a, b)[0, 1])
-
-
-def _p_value(r: float, n_eff: float) -> float:
-    r = min(max(r, -0.999999), 0.999999)
+def _p_values(r: np.ndarray, n_eff: np.ndarray) -> np.ndarray:
+    r = np.clip(r, -0.999999, 0.999999)
     df = n_eff - 2
-    statistic = abs(r) * np.sqrt(df / (1 - r * r))
-    return float(2 * student_t.sf(statistic, df))
+    statistic = np.abs(r) * np.sqrt(df / (1 - r * r))
+    return 2 * student_t.sf(statistic, df)
 
 
 def _is_identity(a: str, b: str) -> bool:
