@@ -59,11 +59,6 @@ def main() -> int:
             and "resource_tracker" not in " ".join(c.cmdline())
         ]
 
-    def on_started(_run_id: str) -> None:
-        worker = window.worker
-        assert worker is not None
-        worker.progress.connect(count_event)
-
     def count_event(event: object) -> None:
         state["events"] = int(state["events"]) + 1
         stage_seen.append(getattr(event, "stage", ""))
@@ -104,7 +99,9 @@ def main() -> int:
         heartbeat.stop()
         app.quit()
 
-    window.run_started.connect(on_started)
+    # The window re-emits each event on the GUI thread (a worker's own signal would call
+    # a plain function in the worker thread).
+    window.progress_shown.connect(count_event)
     window.run_ended.connect(on_ended)
 
     def start_full_run() -> None:

@@ -55,10 +55,6 @@ def main(argv: list[str] | None = None) -> int:
         ):
             QTimer.singleShot(0, lambda: shoot(window, "running"))
 
-    def on_started(_run_id: str) -> None:
-        assert window.worker is not None
-        window.worker.progress.connect(during_run)
-
     def on_ended(outcome: str) -> None:
         if outcome != "done":
             print("run ended:", outcome, window.last_error, file=sys.stderr)
@@ -108,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             150, lambda: (shoot(dialog, "column-review"), dialog.reject(), app.quit())
         )
 
-    window.run_started.connect(on_started)
+    window.progress_shown.connect(during_run)
     window.run_ended.connect(on_ended)
     window.set_sources(files, {})
     QTimer.singleShot(100, window.start_run)

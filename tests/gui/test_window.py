@@ -36,13 +36,13 @@ class RunWatch:
         self.finished = 0
         self.ended: list[str] = []
         win.run_started.connect(self._hook)
+        win.progress_shown.connect(lambda e: self.fractions.append(e.fraction))
         win.run_ended.connect(self.ended.append)
 
     def _hook(self, _run_id: str) -> None:
         worker = self.win.worker
         assert worker is not None
-        worker.progress.connect(lambda e: self.fractions.append(e.fraction))
-        worker.finished.connect(self._count)
+        worker.finished.connect(self._count)  # runs in the worker thread: only counts
 
     def _count(self, _report: Any) -> None:
         self.finished += 1
@@ -91,6 +91,12 @@ def test_full_real_run_populates_every_view(
     assert correlations.model.rowCount() > 0
     quality = view.show_tab("Data quality")
     assert quality.model.columnCount() > 0
+    if "Scenarios" in view.tab_names:
+        scenarios = view.show_tab("Scenarios")
+        base_revenue = scenarios.base_outcome.totals["revenue"]["forecast"]
+        scenarios.set_values(revenue=-10)
+        assert scenarios.outcome.totals["revenue"]["forecast"] == pytest.approx(0.9 * base_revenue)
+        assert "revenue=-10%" in scenarios.summary.text()
     run_view = view.show_tab("This run")
     assert run_view.timeline.getPlotItem().listDataItems()
 
@@ -144,6 +150,8 @@ def test_bad_file_shows_the_message_and_the_next_run_works(
     assert window.error_box is not None and window.error_box.text() == message
     window.error_box.close()
     assert window.run_button.isEnabled()
+    for level in ("region", "department", "region/department"):  # a quicker second run
+        window.level_boxes[level].setChecked(False)
     window.set_sources([small_csv], {})
     assert run_and_wait(qtbot, window) == "done"
     assert window.report_view is not None

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QSizePolicy, QWidget
 
 from ..analytics.formatting import format_money
 from ..metrics import metric_info
-from ..progress import format_duration
+from ..progress import STAGE_LABELS, format_duration
 from . import fmt
 from .theme import COLORS
 
@@ -33,6 +33,7 @@ __all__ = [
     "ForecastChart",
     "Sparkline",
     "draw_bars",
+    "draw_hbars",
     "draw_heatmap",
     "draw_timeline",
 ]
@@ -382,6 +383,43 @@ def draw_bars(
     plot.getPlotItem().getViewBox().setMouseEnabled(x=False, y=False)
 
 
+def draw_hbars(
+    plot: pg.PlotWidget,
+    labels: Sequence[str],
+    values: Sequence[float],
+    unit: str = "seconds",
+    color: str = COLORS["accent"],
+) -> None:
+    """Draw one horizontal bar per category (long names read on the left), value at its end."""
+    plot.clear()
+    axis = plot.getAxis("left")
+    if isinstance(axis, LabelAxis):
+        axis.set_labels(labels)
+        axis.setWidth(215)
+    n = len(values)
+    widths = np.nan_to_num(np.asarray(values, dtype=float))
+    plot.addItem(
+        pg.BarGraphItem(
+            x0=np.zeros(n),
+            y=np.arange(n, dtype=float),
+            width=widths,
+            height=0.6,
+            brush=pg.mkBrush(color),
+            pen=None,
+        )
+    )
+    for i, v in enumerate(widths):
+        label = pg.TextItem(_bar_text(v, unit), color=COLORS["ink"], anchor=(0.0, 0.5))
+        label.setPos(v, i)
+        plot.addItem(label)
+    item = plot.getPlotItem()
+    item.invertY(True)
+    item.getViewBox().setMouseEnabled(x=False, y=False)
+    plot.setYRange(-0.6, n - 0.4, padding=0)
+    plot.setXRange(0, (float(widths.max()) if n else 1.0) * 1.25 or 1.0, padding=0)
+    plot.showGrid(x=True, y=False, alpha=0.15)
+
+
 def _bar_text(value: float, unit: str) -> str:
     if unit == "money":
         return fmt.money(value)
@@ -443,7 +481,8 @@ def draw_timeline(plot: pg.PlotWidget, points: Sequence[tuple[float, float, str]
     f = np.array([p[1] for p in points], dtype=float)
     plot.plot(t, f, pen=pg.mkPen("#c5d0db", width=1))
     stages = list(dict.fromkeys(p[2] for p in points))
-    legend = plot.getPlotItem().legend or plot.addLegend(offset=(-10, 10))
+    # Progress climbs from bottom left to top right: the bottom-right corner stays free.
+    legend = plot.getPlotItem().legend or plot.addLegend(offset=(-10, -30))
     legend.clear()
     for k, stage in enumerate(stages):
         mask = np.array([p[2] == stage for p in points])
@@ -455,7 +494,7 @@ def draw_timeline(plot: pg.PlotWidget, points: Sequence[tuple[float, float, str]
             symbolSize=5,
             symbolBrush=palette[k % len(palette)],
             symbolPen=None,
-            name=stage,
+            name=STAGE_LABELS.get(stage, stage),
         )
     plot.setYRange(0, 1.02, padding=0)
     plot.setLabel("bottom", "seconds since start")

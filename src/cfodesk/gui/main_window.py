@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
 
     run_started = Signal(str)  # run id
     run_ended = Signal(str)  # done, failed or cancelled: the window is idle again
+    progress_shown = Signal(object)  # each ProgressEvent, re-emitted on the GUI thread
 
     def __init__(
         self,
@@ -387,7 +388,7 @@ class MainWindow(QMainWindow):
             run_fn=self.run_fn,
             history_factory=self.history_factory,
         )
-        worker.progress.connect(self.panel.on_event)
+        worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
@@ -397,6 +398,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Running report {run_id}")
         self._start_task(worker)
         self.run_started.emit(run_id)
+
+    def _on_progress(self, event: Any) -> None:
+        self.panel.on_event(event)
+        self.progress_shown.emit(event)
 
     def cancel_run(self) -> None:
         """Ask the running report to stop (takes effect within half a second)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -71,16 +71,16 @@ class ProgressPanel(QWidget):
         self.stage_list.setWordWrap(True)
         self.stage_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-        top = QHBoxLayout()
-        top.addWidget(self.stage_label, 1)
-        top.addWidget(self.time_label)
+        self.stage_label.setWordWrap(True)
+        self.item_label.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(self.bar, 1)
         row.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(top)
+        layout.addWidget(self.stage_label)
         layout.addLayout(row)
+        layout.addWidget(self.time_label)
         layout.addWidget(self.item_label)
         layout.addWidget(self.stage_list, 1)
 
@@ -91,6 +91,13 @@ class ProgressPanel(QWidget):
         self._last_percent = -1
         self.running = False
         self._reset_stages(STAGE_IDS)
+        # Keeps "elapsed" moving between events (and before the first, while the run starts).
+        self._clock = QElapsedTimer()
+        self._last_event_ms = 0
+        self._last_eta: float | None = None
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(250)
+        self._ticker.timeout.connect(self._tick)
 
     # -- run lifecycle ----------------------------------------------------------------------
     def start(self, message: str = "Starting…") -> None:
@@ -107,6 +114,10 @@ class ProgressPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
         self._set_percent(0)
+        self._clock.start()
+        self._last_event_ms = 0
+        self._last_eta = None
+        self._ticker.start()
 
     def cancelling(self) -> None:
         """Show that a cancel was asked for and is taking effect."""
@@ -117,6 +128,7 @@ class ProgressPanel(QWidget):
     def stop(self, state: str, message: str = "") -> None:
         """Show the end of a run (done, failed or cancelled) and go back to idle."""
         self.running = False
+        self._ticker.stop()
         self.timeline.state = state
         self.cancel_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
@@ -172,9 +184,26 @@ class ProgressPanel(QWidget):
             f"Step {event.stage_index} of {event.stage_count} · {event.stage_label}"
         )
         self.item_label.setText(_item_text(event))
-        left = "" if event.eta_s is None else f" · about {format_duration(event.eta_s)} left"
-        self.time_label.setText(f"{format_duration(event.elapsed_s)} elapsed{left}")
+        self._last_eta = event.eta_s
+        self._last_event_ms = self._clock.elapsed()
+        self._show_time(event.elapsed_s)
         self._set_percent(int(event.fraction * 100))
+
+    def _show_time(self, elapsed: float, since_event: float = 0.0) -> None:
+        eta = self._last_eta
+        left = (
+            "" if eta is None else f" · about {format_duration(max(0.0, eta - since_event))} left"
+        )
+        self.time_label.setText(f"{format_duration(elapsed)} elapsed{left}")
+
+    def _tick(self) -> None:
+        if not self.running:
+            return
+        since_event = (self._clock.elapsed() - self._last_event_ms) / 1000
+        if not self.timeline.points:
+            self._show_time(self._clock.elapsed() / 1000)
+        elif since_event > 0.3:
+            self._show_time(self.timeline.points[-1][0] + since_event, since_event)
 
     # -- internals --------------------------------------------------------------------------
     def _reset_stages(self, stages: tuple[str, ...]) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -66,7 +67,10 @@ def _company_trends(table: Any) -> dict[str, np.ndarray]:
     if table.empty or not {"kpi", "level", "value", "date"} <= set(table.columns):
         return {}
     company = table[table["level"].to_numpy() == "total"].sort_values("date")
-    return {str(k): g["value"].to_numpy(float) for k, g in company.groupby("kpi", sort=False)}
+    return {
+        str(k): g["value"].to_numpy(float)
+        for k, g in company.groupby("kpi", sort=False, observed=True)
+    }
 
 
 def _cards_from_actuals(data: ReportData) -> list[dict[str, Any]]:
@@ -133,12 +137,17 @@ class KpiCard(QFrame):
         layout.setSpacing(2)
         period = card.get("period")
         title = QLabel(card["label"] + (f" · {fmt.period(period)}" if period else ""))
+        title.setWordWrap(True)
+        # Share the row equally whatever the label lengths: no card pushes the page sideways.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(180)
         title.setObjectName("cardTitle")
         self.value_label = QLabel(card["value"])
         self.value_label.setObjectName("cardValue")
         change_text, color = change_line(card)
         self.change_label = QLabel(change_text)
         self.change_label.setToolTip("Last 12 months against the 12 months before")
+        self.change_label.setWordWrap(True)
         self.change_label.setStyleSheet(f"color: {color}; font-size: 9pt;")
         layout.addWidget(title)
         layout.addWidget(self.value_label)
@@ -153,6 +162,7 @@ class OverviewView(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(16, 14, 16, 14)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..progress import STAGE_LABELS, format_duration
 from . import fmt
-from .charts import draw_bars, draw_heatmap, draw_timeline, make_plot
+from .charts import ValueAxis, draw_hbars, draw_heatmap, draw_timeline, make_plot
 from .report_data import ReportData
 from .table_model import Column, FrameTableModel
 
@@ -73,9 +73,18 @@ class AnomaliesView(QWidget):
             columns = [c for c in columns if c.key in frame.columns]
         self.model = FrameTableModel(frame, columns)
         self.table = make_table(self.model)
+        widths = {
+            "date": 84,
+            "metric": 130,
+            "segment": 190,
+            "value": 80,
+            "expected": 80,
+            "severity": 70,
+            "score": 56,
+        }
         for i, column in enumerate(columns):
-            if column.key != "reason":
-                self.table.setColumnWidth(i, 120 if column.key != "metric" else 160)
+            if column.key in widths:
+                self.table.setColumnWidth(i, widths[column.key])
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         if "score" in frame.columns:
             self.table.sortByColumn(
@@ -199,8 +208,9 @@ class QualityView(QWidget):
             columns = [c for c in columns if c.key in frame.columns]
         self.model = FrameTableModel(frame, columns)
         self.table = make_table(self.model)
-        if "message" in frame:
-            self.table.setColumnWidth(1, 460)
+        keys = [c.key for c in columns]
+        if "message" in keys:
+            self.table.setColumnWidth(keys.index("message"), 460)
         label = QLabel(
             f"{len(frame)} notes from reading and cleaning the data."
             if len(frame)
@@ -233,11 +243,14 @@ class RunView(QWidget):
         self.timeline = make_plot("fraction")
         self.timeline.setTitle("Progress over time", size="11pt")
         draw_timeline(self.timeline, points)
-        self.stages = make_plot("seconds", categories="bottom")
-        self.stages.setTitle("Seconds per stage", size="11pt")
+        self.stages = make_plot("seconds", categories="left")
+        self.stages.getPlotItem().setAxisItems(
+            {"bottom": ValueAxis("seconds", orientation="bottom")}
+        )
+        self.stages.setTitle("Time per stage", size="11pt")
         stage_ids = [s for s, d in durations.items() if d is not None]
-        labels = [STAGE_LABELS.get(s, s).split(" ")[0] for s in stage_ids]
-        draw_bars(self.stages, labels, [durations[s] for s in stage_ids], unit="seconds")
+        labels = [STAGE_LABELS.get(s, s) for s in stage_ids]
+        draw_hbars(self.stages, labels, [durations[s] for s in stage_ids], unit="seconds")
         total = sum(durations.values())
         text = ", ".join(
             f"{STAGE_LABELS.get(s, s)} {format_duration(durations[s])}" for s in stage_ids
