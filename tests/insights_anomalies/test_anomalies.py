@@ -205,3 +205,24 @@ def test_progress_per_series_and_cancel(rng):
     token.cancel()
     with pytest.raises(Cancelled):
         detect_anomalies(panel, cancel=token)
+
+
+@pytest.mark.parametrize("months", [84, 400])  # 400 > the 256 months each tree is grown on
+def test_isolation_forest_ranks_isolated_months_first_like_the_reference(months: int) -> None:
+    from sklearn.ensemble import IsolationForest
+
+    from cfodesk.analytics.anomaly_multivariate import isolation_scores
+
+    rng = np.random.default_rng(5)
+    features = rng.normal(size=(months, 6))
+    features[10] += 6.0  # far from everything
+    features[20, :2] = [3.5, -3.5]  # an unusual pair
+    scores = isolation_scores(features, random_state=1)
+    assert scores.shape == (months,) and np.all((scores > 0) & (scores <= 1))
+    assert np.argmax(scores) == 10 and scores[10] > 0.7
+    assert scores[20] > np.quantile(scores, 0.95)
+    np.testing.assert_array_equal(scores, isolation_scores(features, random_state=1))
+    forest = IsolationForest(n_estimators=200, random_state=0).fit(features)
+    reference_scores = -forest.score_samples(features)
+    assert np.corrcoef(scores, reference_scores)[0, 1] > 0.85
+    assert abs(np.median(scores) - np.median(reference_scores)) < 0.03
