@@ -7,7 +7,12 @@ import pandas as pd
 
 from cfodesk.analytics.forecast.engine import forecast_panel
 from cfodesk.analytics.forecast.hierarchy import reconcile
-from cfodesk.analytics.forecast.intervals import conformal_widths, coverage
+from cfodesk.analytics.forecast.intervals import (
+    _conformal_quantile,
+    conformal_widths,
+    coverage,
+    step_multipliers,
+)
 from cfodesk.model import Panel, SeriesKey
 
 
@@ -50,15 +55,40 @@ def test_holdout_coverage_is_near_nominal():
 def test_widths_grow_with_the_horizon_and_with_the_level():
     rng = np.random.default_rng(0)
     errors = [rng.normal(0, 1, (20, 6)) * np.sqrt(np.arange(1, 7)) for _ in range(5)]
-    widths = conformal_widths(errors, [1.0] * 5, ["revenue"] * 5, horizon=12)
+    widths = conformal_widths(errors, [1.0] * 5, horizon=12)
     assert widths[80].shape == (5, 12)
     assert np.all(np.diff(widths[95], axis=1) >= 0)
     assert np.all(widths[95] > widths[80])
     assert 0.7 <= coverage(errors[0], widths[80][0]) <= 0.9
 
 
-def test_series_without_backtest_borrow_their_metrics_spread():
+def test_series_without_backtest_get_the_pooled_multiplier_times_their_scale():
     rng = np.random.default_rng(1)
     errors = [rng.normal(0, 2, (20, 4)) for _ in range(3)] + [np.zeros((0, 1))]
-    widths = conformal_widths(errors, [1.0, 1.0, 1.0, 3.0], ["cogs"] * 4, horizon=4)
+    widths = conformal_widths(errors, [1.0, 1.0, 1.0, 3.0], horizon=4)
     assert np.all(widths[80][3] > 2 * widths[80][0].mean())
+
+
+def test_scores_are_scale_free_at_each_origin():
+    # The same relative errors on a series that grew tenfold give the same multiplier.
+    rng = np.random.default_rng(2)
+    base = [rng.normal(0, 1, (24, 6)) for _ in range(4)]
+    grown = [e * np.linspace(1, 10, 24)[:, None] for e in base]
+    plain = conformal_widths(base, [1.0] * 4, horizon=6)
+    scaled = conformal_widths(
+        grown, [1.0] * 4, horizon=6, origin_scales=[np.linspace(1, 10, 24)] * 4
+    )
+    assert np.allclose(plain[95], scaled[95])
+
+
+def test_steps_beyond_the_backtest_follow_the_measured_growth():
+    # Errors that grow linearly with the step are extended linearly, not like sqrt(h).
+    pools = [np.abs(np.random.default_rng(h).normal(0, h, 400)) for h in range(1, 7)]
+    q = step_multipliers(pools, 12, 0.8)
+    assert q.shape == (12,) and np.all(np.diff(q) >= 0)
+    assert 1.7 < q[11] / q[5] < 2.3
+
+
+def test_conformal_quantile_uses_the_finite_sample_rank():
+    values = np.arange(1.0, 41.0)  # 40 scores: rank ceil(41 * 0.8) = 33
+    assert _conformal_quantile(values, 0.8) == 33.0

@@ -1,11 +1,11 @@
-"""Model pieces: ARIMA orders and estimates, seasonal flags, leave-one-out interval scores."""
+"""Model pieces: ARIMA orders and estimates, seasonal flags, the nested model choice."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from cfodesk.analytics.forecast.arima import arima
-from cfodesk.analytics.forecast.intervals import _scores
+from cfodesk.analytics.forecast.choice import nested_backtest
 from cfodesk.analytics.forecast.select import season_flags
 
 
@@ -43,12 +43,22 @@ def test_season_flags_separate_real_seasons_from_wandering_series():
     assert season_flags(np.arange(20.0), 12) == {"ets": False, "theta": False, "arima": False}
 
 
-def test_leave_one_out_scores_are_larger_than_in_sample_ones():
-    rng = np.random.default_rng(4)
-    scaled = np.abs(rng.normal(0, 1, (6, 3)))
-    shape = scaled.mean(axis=0)
-    loo = _scores(scaled, shape, borrowed=False)
-    assert np.all(np.isfinite(loo))
-    # The largest error is always divided by a smaller spread once it is left out.
-    assert np.max(loo) > np.max(scaled / shape)
-    assert np.allclose(_scores(scaled, shape, borrowed=True), scaled / shape)
+def test_nested_backtest_chooses_only_from_errors_known_at_each_origin():
+    origins = np.arange(20, 32)
+    steps = 3
+    actuals = np.full((12, steps), 10.0)
+    actuals[-1, 1:] = np.nan
+    exact = (np.full((12, steps), 10.0), np.zeros(3), "exact", np.inf)
+    runs = {
+        "naive": exact,
+        "ETS(A,N,N)": (np.full((12, steps), 14.0), np.zeros(3), "ets", 5.0),
+        "theta": (np.full((12, steps), 6.0), np.zeros(3), "theta", 6.0),
+        "arima": (np.full((12, steps), 13.0), np.zeros(3), "ARIMA(0,1,1)", 7.0),
+    }
+    back, chosen = nested_backtest(runs, {"ETS(A,N,N)": 5.0}, actuals, origins, clip=False)
+    # Nothing is known at the first origins: the procedure forecasts with the combination.
+    assert chosen[0] == "combination" and np.allclose(back[0], (14 + 14 + 6 + 13) / 4)
+    # Once enough errors are known the decisively better model takes over, from then on only.
+    later = chosen.index("naive")
+    assert later >= 3 and all(c == "naive" for c in chosen[later:])
+    assert np.allclose(back[later:], 10.0)

@@ -47,6 +47,7 @@ class EtsFit:
     forecast: np.ndarray  # (horizon,)
     aicc: float
     description: str
+    aicc_backtest: float = float("inf")  # AICc of the fit on the data before the first origin
 
 
 def ets_specs(seasonal: bool, positive: bool) -> list[EtsSpec]:
@@ -87,7 +88,7 @@ def _params(spec: EtsSpec, u: np.ndarray) -> np.ndarray:
     phi = np.zeros(len(u))
     if spec.trend != "N":
         beta = alpha * (0.002 + 0.5 * u[:, 1] ** 2)
-        phi = 0.8 + 0.18 * u[:, 3] if spec.trend == "Ad" else np.ones(len(u))
+        phi = 0.8 + 0.2 * u[:, 3] if spec.trend == "Ad" else np.ones(len(u))
     if spec.season != "N":
         gamma = (1 - alpha) * (0.002 + 0.6 * u[:, 2] ** 2)
     return np.stack([alpha, beta, gamma, phi], axis=1)
@@ -184,7 +185,8 @@ def fit_ets_family(
     estimated before n0; the final forecast uses parameters estimated on the whole history.
     """
     n = len(y)
-    spec_rows = []
+    spec_rows: list[float] = []
+    early_rows: list[float] = []
     inits = [_initial_states(y, m, s) for s in specs]
 
     def population(units: list[np.ndarray]):
@@ -227,7 +229,8 @@ def fit_ets_family(
         size = len(units[0])
         best0 = [units[i][np.argmin(loss0[i * size : (i + 1) * size])] for i in range(len(specs))]
         best1 = [units[i][np.argmin(loss1[i * size : (i + 1) * size])] for i in range(len(specs))]
-        spec_rows = [(float(np.min(loss1[i * size : (i + 1) * size]))) for i in range(len(specs))]
+        spec_rows = [float(np.min(loss1[i * size : (i + 1) * size])) for i in range(len(specs))]
+        early_rows = [float(np.min(loss0[i * size : (i + 1) * size])) for i in range(len(specs))]
 
     # Final pass: two rows per form (backtest parameters, final parameters), recording states.
     units = [np.vstack([b0, b1]) for b0, b1 in zip(best0, best1)]
@@ -242,12 +245,14 @@ def fit_ets_family(
     for i, spec in enumerate(specs):
         k = spec.n_params + (m - 1 if spec.season != "N" else 0)
         aicc = spec_rows[i] + 2 * k + (2 * k * (k + 1) / max(n - k - 1, 1))
+        aicc0 = early_rows[i] + 2 * k + (2 * k * (k + 1) / max(n0 - k - 1, 1))
         fits.append(
             EtsFit(
                 spec=spec,
                 backtest=back[2 * i],
                 forecast=final[2 * i + 1],
                 aicc=aicc,
+                aicc_backtest=aicc0,
                 description=describe_ets(spec, params[2 * i + 1], m),
             )
         )

@@ -114,6 +114,14 @@ def _stack(series, rows, positions, steps, attribute):
     return out
 
 
+def _at_positions(series, positions: list[int]) -> np.ndarray:
+    """Give a series' per-origin MASE scales at the given panel positions."""
+    if len(series.origin_scales) != len(series.origin_positions):
+        return np.full(len(positions), series.scale)
+    lookup = {int(p): float(v) for p, v in zip(series.origin_positions, series.origin_scales)}
+    return np.array([lookup[p] for p in positions])
+
+
 def reconcile(
     panel: Panel,
     base: BaseForecasts,
@@ -126,6 +134,7 @@ def reconcile(
     keys = list(base.keys)
     forecasts = base.forecast_matrix().copy()
     errors = [s.errors for s in series]
+    origin_scales = [s.origin_scales for s in series]
     base_mase: list[float | None] = [None] * len(keys)
     rec_mase: list[float | None] = [None] * len(keys)
     methods: set[str] = set()
@@ -175,9 +184,10 @@ def reconcile(
                     np.nanmean(np.abs(actual[:, :, col] - rec[:, :, col])) / scales[col]
                 )
                 errors[i] = actual[:, :, col] - rec[:, :, col]
+                origin_scales[i] = _at_positions(series[i], positions)
     on_progress(len(metrics), len(metrics), message="Calibrating forecast intervals")
     widths = conformal_widths(
-        errors, [s.scale for s in series], [k.metric for k in keys], base.horizon
+        errors, [s.scale for s in series], base.horizon, origin_scales=origin_scales
     )
     return _assemble(panel, base, forecasts, widths, errors, base_mase, rec_mase, methods)
 

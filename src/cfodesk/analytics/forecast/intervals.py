@@ -1,10 +1,13 @@
-"""Conformal prediction intervals from rolling-origin backtest errors.
+"""Conformal prediction intervals calibrated on the whole forecasting procedure's backtest.
 
-Each series contributes its backtest errors per horizon step, in units of its own MASE scale.
-A series' own error spread per step sets the *shape* of its intervals (series with too few
-origins borrow the median spread of their metric, then of the whole run); the *multiplier* that
-turns spread into an 80 % or 95 % band is the conformal quantile of all series' normalised errors
-pooled together, so a handful of origins per series still gives calibrated bands.
+Each series contributes the errors of what the procedure would really have forecast at each
+backtest origin (model choice included, see :mod:`.choice`), divided by the series' MASE scale
+*at that origin* (the in-sample seasonal-naive error of the history then known), so scores are
+scale-free. Scores are pooled across the run's series per horizon step, and the finite-sample
+conformal quantile ``ceil((n + 1)(1 - alpha)) / n`` of each step's pool is that step's
+multiplier; a series' band is the multiplier times its current scale. Steps with too few scores,
+and steps beyond the backtested ones, follow a power law in the step fitted to the calibrated
+steps (errors grow like h**b with b measured, not assumed to be 1/2).
 """
 
 from __future__ import annotations
@@ -13,105 +16,142 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["IntervalWidths", "conformal_widths", "coverage"]
+__all__ = ["IntervalWidths", "conformal_widths", "coverage", "step_multipliers"]
 
-#: Backtest errors a step needs before a series' own spread is trusted.
-MIN_OWN = 4
 LEVELS = (80, 95)
-#: The chosen model is the one with the smallest backtest errors among a dozen candidates, so
-#: its errors understate what comes next; bands are widened by this much. Set on synthetic
-#: series of known form (seeds 11-13 of tests/forecast), not on the benchmark's real series.
-SELECTION_ALLOWANCE = 1.07
+#: Scores a horizon step needs for its own conformal quantile.
+MIN_POOL = 30
+#: Scores needed in all for any conformal quantile; fewer falls back to a normal multiplier.
+MIN_SCORES = 20
+#: Bounds on the fitted growth exponent of errors with the horizon step.
+EXPONENT_RANGE = (0.0, 1.5)
 
 IntervalWidths = dict[int, np.ndarray]  # level -> (series, horizon) half-widths
 
 
-def _spread(errors: np.ndarray, scale: float, horizon: int) -> np.ndarray | None:
-    """Give the mean absolute scaled error per step, extended to the horizon; None if too few."""
-    if errors.size == 0:
-        return None
-    scaled = np.abs(errors) / scale
-    counts = np.sum(np.isfinite(scaled), axis=0)
-    steps = int(np.sum(counts >= MIN_OWN))
-    if steps == 0:
-        return None
-    spread = np.nanmean(scaled[:, :steps], axis=0)
-    spread = np.maximum.accumulate(np.maximum(spread, 1e-9))
-    return _extend(spread, horizon)
+def _scaled_scores(
+    errors: Sequence[np.ndarray], scales: Sequence[float], origin_scales: Sequence | None
+) -> list[np.ndarray]:
+    out = []
+    for i, e in enumerate(errors):
+        if e.size == 0:
+            continue
+        own = None if origin_scales is None else np.asarray(origin_scales[i], dtype=float)
+        if own is None or own.shape != (e.shape[0],) or not np.all(own > 0):
+            own = np.full(e.shape[0], float(scales[i]) if scales[i] > 0 else 1.0)
+        out.append(np.abs(e) / own[:, None])
+    return out
 
 
-def _extend(spread: np.ndarray, horizon: int) -> np.ndarray:
-    steps = len(spread)
-    if horizon <= steps:
-        return spread[:horizon]
-    # Beyond the backtested steps errors keep growing like a random walk's.
-    extra = spread[-1] * np.sqrt(np.arange(steps + 1, horizon + 1) / steps)
-    return np.r_[spread, extra]
+def _power_fit(steps: np.ndarray, values: np.ndarray, weights: np.ndarray) -> float:
+    """Give b in values ~ c * steps**b by weighted least squares in logs, within the bounds."""
+    keep = (values > 0) & np.isfinite(values)
+    if keep.sum() < 2:
+        return 0.5
+    x, v, w = np.log(steps[keep]), np.log(values[keep]), weights[keep]
+    xm, vm = np.average(x, weights=w), np.average(v, weights=w)
+    denom = float(np.sum(w * (x - xm) ** 2))
+    b = float(np.sum(w * (x - xm) * (v - vm)) / denom) if denom > 0 else 0.5
+    return float(np.clip(b, *EXPONENT_RANGE))
+
+
+def step_multipliers(pools: Sequence[np.ndarray], horizon: int, level: float) -> np.ndarray:
+    """Give the conformal multiplier per horizon step (1..horizon) from per-step score pools.
+
+    ``pools[h]`` holds the scale-free absolute errors of step h + 1 from every series.
+    """
+    counts = np.array([len(p) for p in pools], dtype=float)
+    steps = np.arange(1, len(pools) + 1, dtype=float)
+    if counts.sum() < MIN_SCORES:
+        z = _NORMAL_Z.get(round(level * 100), 1.96) * np.sqrt(np.pi / 2)
+        return z * np.sqrt(np.arange(1, horizon + 1))
+    means = np.array([p.mean() if len(p) else np.nan for p in pools])
+    growth = _power_fit(steps, means, counts)
+    normalised = np.concatenate([p / s**growth for p, s in zip(pools, steps)])
+    overall = _conformal_quantile(normalised, level)
+    own = counts >= MIN_POOL
+    q = np.array(
+        [
+            _conformal_quantile(p, level) if ok else overall * s**growth
+            for p, ok, s in zip(pools, own, steps)
+        ]
+    )
+    q = np.maximum.accumulate(np.maximum(q, 1e-12))
+    if horizon <= len(q):
+        return q[:horizon]
+    # Beyond the backtested steps, grow like the calibrated steps do.
+    if own.sum() >= 3:
+        growth = _power_fit(steps[own], q[own], counts[own])
+    last = len(q)
+    extra = q[-1] * (np.arange(last + 1, horizon + 1) / last) ** growth
+    return np.r_[q, extra]
+
+
+def _difficulty(scored: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Give each series' scores divided by its own error level, and that level per series.
+
+    A series' level is its mean score (errors growing with the step divided out), shrunk toward
+    the run's mean by :data:`SHRINK` pseudo-errors; each score is divided by the level computed
+    *without* its own row, so a series is never calibrated on a spread fitted to the same
+    errors (that made the bands too narrow on new data).
+    """
+    depth = max((s.shape[1] for s in scored), default=0)
+    steps = np.arange(1, depth + 1, dtype=float)
+    pools = [np.concatenate([s[:, h] for s in scored if s.shape[1] > h]) for h in range(depth)]
+    means = np.array([np.nanmean(p) if np.isfinite(p).any() else np.nan for p in pools])
+    counts = np.array([np.isfinite(p).sum() for p in pools], dtype=float)
+    growth = _power_fit(steps, means, counts)
+    flat = [s / steps[: s.shape[1]] ** growth for s in scored]
+    known = [np.isfinite(f) for f in flat]
+    total = sum(float(np.nansum(f)) for f in flat)
+    count = sum(int(k.sum()) for k in known)
+    mu = total / count if count else 1.0
+    out, levels = [], []
+    for f, k, s in zip(flat, known, scored):
+        row_sum = np.nansum(f, axis=1)
+        row_count = k.sum(axis=1)
+        own = (np.nansum(f) + SHRINK * mu) / (k.sum() + SHRINK) / mu
+        loo = (np.nansum(f) - row_sum + SHRINK * mu) / (k.sum() - row_count + SHRINK) / mu
+        out.append(s / loo[:, None])
+        levels.append(own)
+    return out, np.array(levels)
+
+
+#: Pseudo-errors at the run's mean level added to each series' own (shrinkage toward the pool).
+SHRINK = 4
 
 
 def conformal_widths(
     errors: Sequence[np.ndarray],
     scales: Sequence[float],
-    groups: Sequence[str],
     horizon: int,
     levels: Sequence[int] = LEVELS,
+    origin_scales: Sequence[np.ndarray] | None = None,
 ) -> IntervalWidths:
-    """Give interval half-widths per level, series and step from backtest errors.
+    """Give interval half-widths per level, series and step from the procedure's backtest errors.
 
     ``errors[i]`` is (origins, steps) actual - forecast (NaN where unknown) for series i,
-    ``scales[i]`` its MASE scale and ``groups[i]`` the pool it borrows from (the metric).
+    ``scales[i]`` its MASE scale now and ``origin_scales[i]`` (origins,) its MASE scale at each
+    origin (the current scale when not given).
     """
-    count = len(errors)
-    spreads: list[np.ndarray | None] = [_spread(e, s, horizon) for e, s in zip(errors, scales)]
-    by_group: dict[str, list[np.ndarray]] = {}
-    for spread, group in zip(spreads, groups):
-        if spread is not None:
-            by_group.setdefault(group, []).append(spread)
-    everyone = [s for s in spreads if s is not None]
-    overall = np.median(everyone, axis=0) if everyone else np.sqrt(np.arange(1, horizon + 1))
-    group_spread = {g: np.median(v, axis=0) for g, v in by_group.items()}
-    shapes = np.array(
-        [
-            spread if spread is not None else group_spread.get(group, overall)
-            for spread, group in zip(spreads, groups)
-        ]
-    ).reshape(count, horizon)
-    normalised = []
-    for i, e in enumerate(errors):
-        if e.size == 0:
-            continue
-        steps = min(e.shape[1], horizon)
-        ratio = _scores(np.abs(e[:, :steps]) / scales[i], shapes[i, :steps], spreads[i] is None)
-        normalised.append(ratio[np.isfinite(ratio)])
-    pooled = np.concatenate(normalised) if normalised else np.zeros(0)
-    widths: IntervalWidths = {}
-    for level in levels:
-        q = _conformal_quantile(pooled, level / 100) * SELECTION_ALLOWANCE
-        widths[level] = q * shapes * np.asarray(scales, dtype=float)[:, None]
-    return widths
-
-
-def _scores(scaled: np.ndarray, shape: np.ndarray, borrowed: bool) -> np.ndarray:
-    """Give each backtest error divided by the spread estimated WITHOUT it (leave one out).
-
-    A series' own spread comes from the same few errors it is scored on; dividing by it makes
-    the scores too small (most with a handful of origins), and the bands under-cover on new
-    data. Leaving each error out of its own spread removes that optimism.
-    """
-    if borrowed:
-        return scaled / shape
-    known = np.isfinite(scaled)
-    counts = known.sum(axis=0)
-    sums = np.where(known, scaled, 0.0).sum(axis=0)
-    with np.errstate(all="ignore"):
-        others = (sums[None, :] - scaled) / (counts[None, :] - 1)
-    # Keep the monotone shape's growth: scale the leave-one-out spread by shape / own mean.
-    own = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    with np.errstate(all="ignore"):
-        spread = others * np.where(own > 0, shape / own, 1.0)[None, :]
-        ratio = np.where((counts[None, :] >= MIN_OWN) & (spread > 0), scaled / spread, np.nan)
-    fallback = scaled / shape[None, :]
-    return np.where(np.isfinite(ratio), ratio, np.where(counts[None, :] < MIN_OWN, fallback, ratio))
+    scored = _scaled_scores(errors, scales, origin_scales)
+    own_level = np.ones(len(errors))
+    if scored:
+        scored, found = _difficulty(scored)
+        with_errors = [i for i, e in enumerate(errors) if e.size]
+        own_level[with_errors] = found
+    depth = max((s.shape[1] for s in scored), default=0)
+    pools = []
+    for h in range(depth):
+        column = np.concatenate([s[:, h] for s in scored if s.shape[1] > h])
+        column = column[np.isfinite(column)]
+        if len(column) == 0:
+            break
+        pools.append(column)
+    scale = (np.asarray(scales, dtype=float) * own_level)[:, None]
+    return {
+        level: step_multipliers(pools, horizon, level / 100)[None, :] * scale for level in levels
+    }
 
 
 _NORMAL_Z = {80: 1.2816, 90: 1.6449, 95: 1.96, 99: 2.5758}
@@ -120,9 +160,6 @@ _NORMAL_Z = {80: 1.2816, 90: 1.6449, 95: 1.96, 99: 2.5758}
 def _conformal_quantile(values: np.ndarray, level: float) -> float:
     """Give the split-conformal quantile (finite-sample corrected) of absolute scores."""
     n = len(values)
-    if n < 20:
-        # Too few errors anywhere: the normal multiplier of a mean absolute error.
-        return _NORMAL_Z.get(round(level * 100), 1.96) * np.sqrt(np.pi / 2)
     rank = min(int(np.ceil((n + 1) * level)), n)
     return float(np.partition(values, rank - 1)[rank - 1])
 

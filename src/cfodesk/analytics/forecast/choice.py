@@ -1,0 +1,113 @@
+"""The model-choice rule, and its replay at every backtest origin (nested rolling origin).
+
+The forecast shown to the user comes from a *procedure*: form the combination, then keep it
+unless one candidate is decisively better in the backtest. Intervals must be calibrated on the
+errors of that procedure, not on the errors of the model it finally picked (which was picked
+*because* its backtest errors were small). :func:`nested_backtest` therefore replays the rule at
+each origin using only the errors that were known before that origin, and records the forecast
+that would really have been made there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+__all__ = ["TIE", "DECISIVE", "MIN_KNOWN", "choose", "combine", "nested_backtest"]
+
+#: Candidates within this share of the best backtest MASE are compared by AICc.
+TIE = 0.02
+#: A single model replaces the combination only when its backtest error is below this share of
+#: the combination's (an exact line or season, where averaging in a damped model would hurt).
+DECISIVE = 0.3
+#: Known backtest errors needed before the rule may move away from its default choice.
+MIN_KNOWN = 6
+
+Run = tuple  # (backtest rows, forecast, description, aicc)
+
+
+def choose(scores: Mapping[str, float], ics: Mapping[str, float], default: str) -> str:
+    """Give the candidate the rule keeps: the combination unless one model is decisively better.
+
+    ``scores`` are backtest mean absolute errors (any common scale), ``ics`` information
+    criteria (inf when a model has none), ``default`` the choice when no score is known.
+    """
+    known = {k: v for k, v in scores.items() if np.isfinite(v)}
+    if not known:
+        return default
+    best = min(known.values())
+    close = [k for k, v in known.items() if v <= best * (1 + TIE) + 1e-12]
+    if "combination" in known and best >= DECISIVE * known["combination"]:
+        close = ["combination"]
+    with_ic = [k for k in close if np.isfinite(ics.get(k, np.inf))]
+    return min(with_ic, key=lambda k: ics[k]) if with_ic else min(close, key=known.__getitem__)
+
+
+def combine(runs: Mapping[str, Run], ets_by_backtest: str, ets_by_ic: str) -> Run:
+    """Give the mean of ETS (best in the backtest and best by AICc), Theta and ARIMA."""
+    members = list(dict.fromkeys([ets_by_backtest, ets_by_ic]))
+    parts = [runs[ets_by_backtest], runs[ets_by_ic], runs["theta"], runs["arima"]]
+    back = np.mean([p[0] for p in parts], axis=0)
+    fc = np.mean([p[1] for p in parts], axis=0)
+    arima_name = runs["arima"][2].split(" (")[0]
+    desc = f"Mean of {', '.join(members)}, Theta and {arima_name}"
+    return back, fc, desc, np.inf
+
+
+def _default(runs: Mapping[str, Run], ics: Mapping[str, float]) -> str:
+    if "combination" in runs:
+        return "combination"
+    with_ic = [k for k in runs if np.isfinite(ics.get(k, np.inf))]
+    if with_ic:
+        return min(with_ic, key=lambda k: ics[k])
+    for name in ("croston", "seasonal_naive", "naive"):
+        if name in runs:
+            return name
+    return next(iter(runs))
+
+
+def nested_backtest(
+    runs: Mapping[str, Run],
+    early_ics: Mapping[str, float],
+    actuals: np.ndarray,
+    origins: np.ndarray,
+    clip: bool,
+) -> tuple[np.ndarray, list[str]]:
+    """Give the (origins, steps) forecasts the whole procedure would have made, and its choices.
+
+    At origin ``origins[r]`` only backtest cells whose target period lies before that origin
+    are known; the ETS member of the combination and the final choice are made from those
+    alone (with information criteria of fits on the data before the first origin).
+    ``runs`` hold the single candidates (no combination); ``clip`` floors forecasts at zero.
+    """
+    steps = actuals.shape[1]
+    target = origins[:, None] + np.arange(steps)[None, :]
+    rows = {k: (np.maximum(v[0], 0.0) if clip else v[0]) for k, v in runs.items()}
+    abs_err = {k: np.abs(actuals - v) for k, v in rows.items()}
+    ets = [k for k in runs if k.startswith("ETS")]
+    ets_by_ic = min(ets, key=lambda k: early_ics.get(k, np.inf)) if ets else None
+    can_combine = bool(ets) and "theta" in runs and "arima" in runs
+    singles_default = _default(runs, early_ics)
+    out = np.empty_like(actuals)
+    chosen: list[str] = []
+    for r, origin in enumerate(origins):
+        known = (target < origin) & np.isfinite(actuals)
+        enough = int(known.sum()) >= MIN_KNOWN
+        scores = {
+            k: float(np.mean(e[known])) if enough else float("nan") for k, e in abs_err.items()
+        }
+        candidates = dict(rows)
+        if can_combine:
+            by_backtest = min(ets, key=scores.__getitem__) if enough else ets_by_ic
+            combo = combine(runs, by_backtest, ets_by_ic)[0]
+            combo = np.maximum(combo, 0.0) if clip else combo
+            candidates["combination"] = combo
+            scores["combination"] = (
+                float(np.mean(np.abs(actuals - combo)[known])) if enough else float("nan")
+            )
+        default = "combination" if can_combine else singles_default
+        name = choose(scores, early_ics, default)
+        out[r] = candidates[name][r]
+        chosen.append(name)
+    return out, chosen
