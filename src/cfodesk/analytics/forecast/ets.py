@@ -116,6 +116,52 @@ def _initial_states(y: np.ndarray, m: int, spec: EtsSpec) -> tuple[float, float,
     return float(intercept - slope), float(slope), ring
 
 
+def _least_squares_start(y, m, spec, params, start):
+    """Give the initial (level, trend, season ring) that minimise the one-step SSE exactly.
+
+    For additive forms with fixed smoothing parameters every one-step error is linear in the
+    initial states, so one filter pass over 1 + 2 + m rows (the start and a unit change of each
+    state) gives the design matrix of a small least-squares problem.
+    """
+    level, trend, ring = start
+    seasonal = spec.season != "N"
+    dims = 1 + (spec.trend != "N") + (m if seasonal else 0)
+    rows = 1 + dims
+    lv = np.full(rows, float(level))
+    tr = np.full(rows, float(trend))
+    rg = np.repeat(np.asarray(ring, dtype=float)[:, None], rows, axis=1)
+    lv[1] += 1.0
+    col = 2
+    if spec.trend != "N":
+        tr[col] += 1.0
+        col += 1
+    if seasonal:
+        for j in range(m):
+            rg[j, col + j] += 1.0
+    alpha, beta, gamma, phi = (np.full(rows, float(v)) for v in params)
+    errors = np.empty((len(y), rows))
+    for t in range(len(y)):
+        j = t % m
+        base = lv + phi * tr
+        err = y[t] - (base + rg[j])
+        errors[t] = err
+        lv = base + alpha * err
+        tr = phi * tr + beta * err
+        rg[j] = rg[j] + gamma * err
+    design = errors[:, 1:] - errors[:, :1]
+    step, *_ = np.linalg.lstsq(design, -errors[:, 0], rcond=None)
+    if not np.all(np.isfinite(step)):
+        return start
+    level = float(level) + step[0]
+    trend = float(trend) + (step[1] if spec.trend != "N" else 0.0)
+    ring = np.asarray(ring, dtype=float).copy()
+    if seasonal:
+        ring = ring + step[dims - m :]
+        shift = ring.mean()
+        ring, level = ring - shift, level + shift
+    return level, trend, ring
+
+
 def _filter(y, m, params, mult_season, mult_error, level, trend, ring, n0, record_from=None):
     """Run the population over y; give losses on [0, n0) and [0, n) and optional states.
 
@@ -235,6 +281,13 @@ def fit_ets_family(
     # Final pass: two rows per form (backtest parameters, final parameters), recording states.
     units = [np.vstack([b0, b1]) for b0, b1 in zip(best0, best1)]
     params, km, me, lv, tr, rg = population(units)
+    for i, spec in enumerate(specs):
+        if spec.season == "M":
+            continue
+        for row, window in ((2 * i, n0), (2 * i + 1, n)):
+            lv[row], tr[row], rg[:, row] = _least_squares_start(
+                y[:window], m, spec, params[row], (lv[row], tr[row], rg[:, row])
+            )
     _, _, states = _filter(y, m, params, km, None, lv, tr, rg, n0, record_from=n0)
     back = np.stack(
         [_forecast_from(st, n0 + i, m, params, km, steps) for i, st in enumerate(states[:-1])],
