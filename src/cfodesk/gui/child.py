@@ -9,8 +9,11 @@ message to the window goes through one queue as ``(kind, payload)``: ``progress`
 from __future__ import annotations
 
 import multiprocessing
+import pickle
+import time
 import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +21,40 @@ from ..config import ReportConfig
 from ..errors import CfoDeskError
 from ..progress import Cancelled, CancelToken
 
-__all__ = ["ProcessCancelToken", "run_report_in_child", "INTERNAL_ERROR", "SPAWN"]
+__all__ = [
+    "ProcessCancelToken",
+    "run_report_in_child",
+    "report_in_parts",
+    "report_from_parts",
+    "INTERNAL_ERROR",
+    "SPAWN",
+]
 
 INTERNAL_ERROR = "Internal error"
 SPAWN = multiprocessing.get_context("spawn")
+
+
+def report_in_parts(report: Any) -> list[tuple[str, bytes]]:
+    """Give the report as (field, pickled value) pairs.
+
+    The window unpickles them one at a time, so it never holds its GIL for the whole report
+    at once (a large report takes a few hundred milliseconds to rebuild under load).
+    """
+    return [
+        (f.name, pickle.dumps(getattr(report, f.name), protocol=pickle.HIGHEST_PROTOCOL))
+        for f in fields(report)
+    ]
+
+
+def report_from_parts(parts: list[tuple[str, bytes]]) -> Any:
+    """Rebuild the report from :func:`report_in_parts`, yielding the GIL between parts."""
+    from ..model import Report
+
+    values = {}
+    for name, data in parts:
+        values[name] = pickle.loads(data)
+        time.sleep(0)  # let the GUI thread in
+    return Report(**values)
 
 
 class ProcessCancelToken(CancelToken):
@@ -60,7 +93,10 @@ def run_report_in_child(
         details = "".join(traceback.format_exception(exc))
         queue.put(("failed", (f"{INTERNAL_ERROR}: {exc}", details)))
     else:
-        queue.put(("cancelled", None) if token.cancelled else ("finished", report))
+        if token.cancelled:
+            queue.put(("cancelled", None))
+        else:
+            queue.put(("finished", report_in_parts(report)))
     finally:
         queue.close()
         queue.join_thread()  # flush every message before the process ends

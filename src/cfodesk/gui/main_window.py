@@ -31,7 +31,7 @@ from ..errors import CfoDeskError
 from ..paths import sample_data_path, user_data_dir
 from .progress_panel import ProgressPanel
 from .report_data import ReportData
-from .report_view import ReportView, empty_state
+from .report_view import ReportView, empty_state, scenarios_available
 from .theme import APP_TITLE, app_settings
 from .worker import BackgroundTask, FunctionTask, ReportWorker, disconnect_task, start_in_thread
 
@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self._finished_data: ReportData | None = None
         self._build()
         self._restore()
+        # Import the Scenarios tab now, while idle, not in the slice that shows a finished run.
+        QTimer.singleShot(300, scenarios_available)
 
     # -- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -490,7 +492,7 @@ class MainWindow(QMainWindow):
         """Show a report (from a run just done or re-opened from history)."""
         old = self.report_view
         self.report_data = data
-        self.report_view = ReportView(data, timeline)
+        self.report_view = ReportView(data, timeline, build_now=False)
         self.stack.addWidget(self.report_view)
         self.stack.setCurrentWidget(self.report_view)
         if old is not None:

@@ -3,9 +3,10 @@ costs the GUI thread only the Overview; the other tabs appear when the user open
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from .report_data import ReportData
@@ -27,6 +28,7 @@ TAB_NAMES = (
 )
 
 
+@functools.cache
 def scenarios_available() -> bool:
     """True when the scenario engine is installed (the Scenarios tab needs it)."""
     try:
@@ -62,6 +64,7 @@ class ReportView(QTabWidget):
         data: ReportData,
         timeline: list[tuple[float, float, str]] | None = None,
         parent: QWidget | None = None,
+        build_now: bool = True,
     ) -> None:
         super().__init__(parent)
         self.data = data
@@ -87,7 +90,10 @@ class ReportView(QTabWidget):
                 self._slots[name] = slot
                 self.addTab(slot, name)
         self.currentChanged.connect(self._on_tab)
-        self._on_tab(self.currentIndex())
+        if build_now:
+            self._on_tab(self.currentIndex())
+        else:  # the first tab is built in its own event-loop slice
+            QTimer.singleShot(0, self._build_current)
 
     @property
     def tab_names(self) -> list[str]:
@@ -102,6 +108,9 @@ class ReportView(QTabWidget):
         """Bring a tab forward and give its view."""
         self.setCurrentWidget(self._slots[name])
         return self.view(name)
+
+    def _build_current(self) -> None:
+        self._on_tab(self.currentIndex())
 
     def _on_tab(self, index: int) -> None:
         widget = self.widget(index)

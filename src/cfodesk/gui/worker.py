@@ -24,7 +24,13 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from ..config import ReportConfig
 from ..errors import CfoDeskError
 from ..progress import Cancelled, CancelToken, ProgressEvent
-from .child import INTERNAL_ERROR, SPAWN, ProcessCancelToken, run_report_in_child
+from .child import (
+    INTERNAL_ERROR,
+    SPAWN,
+    ProcessCancelToken,
+    report_from_parts,
+    run_report_in_child,
+)
 
 __all__ = [
     "BackgroundTask",
@@ -213,7 +219,7 @@ class ReportWorker(BackgroundTask):
             if kind == "progress":
                 self.progress.emit(payload)
             elif kind == "finished":
-                return payload
+                return report_from_parts(payload)
             elif kind == "cancelled":
                 raise Cancelled()
             else:
