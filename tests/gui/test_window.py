@@ -75,6 +75,8 @@ def test_full_real_run_populates_every_view(
     assert set(view.tab_names) >= set(TAB_NAMES) - {"Scenarios"}
     overview = view.show_tab("Overview")
     assert len(overview.cards) >= 4
+    overview.show_narrative()
+    assert "<p>" in overview.narrative_label.text()  # the narrative section is shown
     assert any(c.value_label.text() not in ("", "–") for c in overview.cards)
     forecasts = view.show_tab("Forecasts")
     assert forecasts.chart.item_count >= 2  # actuals and forecast at least

@@ -90,7 +90,7 @@ class ReportData:
     run_id: str
     panel: Panel
     forecasts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    forecast_summary: list[dict[str, Any]] = field(default_factory=list)
+    forecast_summary: list[Any] = field(default_factory=list)  # dicts or summary objects
     anomalies: pd.DataFrame = field(default_factory=pd.DataFrame)
     correlations: pd.DataFrame = field(default_factory=pd.DataFrame)
     kpi_summary: list[dict[str, Any]] = field(default_factory=list)
@@ -117,7 +117,8 @@ class ReportData:
             run_id=report.run_id,
             panel=report.panel,
             forecasts=_dates(_table(forecast)),
-            forecast_summary=_as_dicts(getattr(forecast, "summary", None)),
+            # Kept as they are (hundreds of series): converted one at a time when looked up.
+            forecast_summary=list(getattr(forecast, "summary", None) or []),
             anomalies=_dates(_table(report.anomalies)),
             correlations=_table(report.correlations),
             kpi_summary=_as_dicts(getattr(report.kpis, "summary", None)),
@@ -189,12 +190,16 @@ class ReportData:
         """Give the forecast summary (model, backtest scores) of one series, if known."""
         for row in self.forecast_summary:
             if (
-                row.get("level") == level
-                and row.get("segment") == segment
-                and row.get("metric") == metric
+                _field(row, "level") == level
+                and _field(row, "segment") == segment
+                and _field(row, "metric") == metric
             ):
-                return row
+                return row if isinstance(row, Mapping) else _as_dicts([row])[0]
         return None
+
+
+def _field(row: Any, name: str) -> Any:
+    return row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
 
 
 def _frame(value: Any) -> pd.DataFrame:

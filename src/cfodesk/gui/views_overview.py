@@ -6,7 +6,7 @@ import html
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -26,7 +26,7 @@ from .theme import COLORS
 
 __all__ = ["OverviewView", "kpi_cards", "KpiCard"]
 
-MAX_CARDS = 12
+MAX_CARDS = 8
 COLUMNS = 4
 
 
@@ -193,13 +193,21 @@ class OverviewView(QScrollArea):
             grid.addWidget(card, i // COLUMNS, i % COLUMNS)
         layout.addLayout(grid)
 
-        self.narrative_label = QLabel(_narrative_html(narrative, data.notes))
+        self.narrative_label = QLabel("")
         self.narrative_label.setWordWrap(True)
         self.narrative_label.setTextFormat(Qt.TextFormat.RichText)
         self.narrative_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.narrative_label)
         layout.addStretch(1)
         self.setWidget(body)
+        # The narrative's rich text is the costliest thing to lay out: give it its own slice.
+        self._narrative = _narrative_html(narrative, data.notes)
+        QTimer.singleShot(0, self.show_narrative)
+
+    def show_narrative(self) -> None:
+        """Fill in the narrative text (done just after the cards appear)."""
+        if self.narrative_label.text() != self._narrative:
+            self.narrative_label.setText(self._narrative)
 
 
 def _narrative_html(narrative: dict[str, Any] | None, notes: list[str]) -> str:
