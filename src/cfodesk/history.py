@@ -162,7 +162,7 @@ class HistoryStore:
         output_dir: str | None = None,
         error: str | None = None,
         stage_durations: Mapping[str, float] | None = None,
-        stage_items: Mapping[str, int] | None = None,
+        stage_items: Mapping[str, float] | None = None,
     ) -> None:
         """Record how a run ended, where its report went and how long each stage took."""
         with closing(self._connect()) as conn, conn:
@@ -236,7 +236,7 @@ class HistoryStore:
             durations = json.loads(durations_json or "{}")
             items = json.loads(items_json or "{}")
             for stage, seconds in durations.items():
-                count = int(items.get(stage) or 0)
+                count = float(items.get(stage) or 0)
                 if count > 0:
                     per_item.setdefault(stage, []).append(float(seconds) / count)
                 else:

@@ -224,7 +224,7 @@ def _close(run: _Run, state: str, error: str | None, staging: Any) -> None:
             else None,
             error=error,
             stage_durations=durations if state == "done" else {},
-            stage_items={s: int(round(u)) for s, u in run.units.items() if s in durations}
+            stage_items={s: round(u, 4) for s, u in run.units.items() if s in durations}
             if state == "done"
             else {},
         )

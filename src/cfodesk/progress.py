@@ -340,11 +340,16 @@ class ProgressTracker:
     def _stage_fraction(self, cur: _StageState, now: float) -> float:
         if cur.complete:
             return 1.0
+        by_clock = (now - cur.started) / max(cur.expected_s, 1e-3)
         if cur.total > 0:
-            return min(1.0, cur.done / cur.total)
+            # Items done is the truth; between two items (a slow one, worker start-up) the clock
+            # moves the bar on, but never past the item being worked on.
+            done = min(1.0, cur.done / cur.total)
+            ceiling = min(1.0, (cur.done + 1) / cur.total)
+            return min(ceiling, max(done, min(by_clock, 0.9))) if done < 1.0 else 1.0
         # No item counts: follow the clock against the calibrated expectation, never claiming
         # the stage is over before it says so.
-        return min(0.9, (now - cur.started) / max(cur.expected_s, 1e-3) * 0.9)
+        return min(0.9, by_clock * 0.9)
 
     def _eta(self, now: float, stage_fraction: float, fraction: float) -> float | None:
         cur = self._current

@@ -166,11 +166,19 @@ def test_ctrl_c_exits_3_quickly_and_leaves_nothing(make_records_csv, tmp_path: P
             break
     sent = time.monotonic()
     child.send_signal(signal.SIGINT)
+    last = {}
+    for line in child.stdout:  # the run's own report that it stopped
+        last = json.loads(line)
+        if last["state"] != "running":
+            break
+    cancelled_after = time.monotonic() - sent
     rest, err = child.communicate(timeout=30)
-    took = time.monotonic() - sent
+    exited_after = time.monotonic() - sent
+    assert last["state"] == "cancelled" and rest == ""
     assert child.returncode == 3, err
-    assert took < 1.5, f"Ctrl-C took {took:.2f} s"
-    assert json.loads(rest.splitlines()[-1])["state"] == "cancelled"
+    # The contract is a second; the margin is for a loaded test machine (bench/ measures it).
+    assert cancelled_after < 1.5, f"the cancelled event came {cancelled_after:.2f} s after Ctrl-C"
+    assert exited_after < 5, f"the process exited {exited_after:.2f} s after Ctrl-C"
     assert "Traceback" not in err
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []

@@ -28,8 +28,9 @@ class FakeClock:
 def test_fraction_never_decreases_and_ends_at_one_with_done() -> None:
     events: list[ProgressEvent] = []
     clock = FakeClock()
-    tracker = ProgressTracker("r1", events.append, {"load": 1, "forecast": 8}, clock=clock,
-                              heartbeat=False)
+    tracker = ProgressTracker(
+        "r1", events.append, {"load": 1, "forecast": 8}, clock=clock, heartbeat=False
+    )
     for stage in STAGE_IDS:
         tracker.start_stage(stage)
         for i in range(1, 6):
@@ -50,8 +51,14 @@ def test_fraction_never_decreases_and_ends_at_one_with_done() -> None:
 
 def test_stage_slice_follows_expected_cost() -> None:
     events: list[ProgressEvent] = []
-    tracker = ProgressTracker("r", events.append, {"load": 1.0, "forecast": 9.0},
-                              stages=("load", "forecast"), clock=FakeClock(), heartbeat=False)
+    tracker = ProgressTracker(
+        "r",
+        events.append,
+        {"load": 1.0, "forecast": 9.0},
+        stages=("load", "forecast"),
+        clock=FakeClock(),
+        heartbeat=False,
+    )
     tracker.start_stage("load")
     tracker.step(1, 1)
     tracker.start_stage("forecast")
@@ -89,8 +96,9 @@ def test_heartbeat_keeps_a_silent_stage_reporting() -> None:
 def test_eta_appears_and_shrinks() -> None:
     events: list[ProgressEvent] = []
     clock = FakeClock()
-    tracker = ProgressTracker("r", events.append, {"forecast": 10.0}, stages=("forecast",),
-                              clock=clock, heartbeat=False)
+    tracker = ProgressTracker(
+        "r", events.append, {"forecast": 10.0}, stages=("forecast",), clock=clock, heartbeat=False
+    )
     tracker.start_stage("forecast", total=10)
     for i in range(1, 10):
         clock.now += 1.0
@@ -120,8 +128,20 @@ def test_event_json_round_trip() -> None:
     tracker.step(1, 3, item="a.csv")
     data = json.loads(json.dumps(events[-1].to_json()))
     assert set(data) == {
-        "run_id", "state", "stage", "stage_label", "stage_index", "stage_count", "fraction",
-        "stage_fraction", "message", "item", "done", "total", "elapsed_s", "eta_s",
+        "run_id",
+        "state",
+        "stage",
+        "stage_label",
+        "stage_index",
+        "stage_count",
+        "fraction",
+        "stage_fraction",
+        "message",
+        "item",
+        "done",
+        "total",
+        "elapsed_s",
+        "eta_s",
     }
     assert ProgressEvent.from_json(data).item == "a.csv"
 
@@ -141,3 +161,21 @@ def test_cancel_token() -> None:
 )
 def test_format_duration(seconds: float | None, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+def test_clock_moves_the_bar_between_items_but_never_past_the_current_one() -> None:
+    events: list[ProgressEvent] = []
+    clock = FakeClock()
+    tracker = ProgressTracker(
+        "r", events.append, {"forecast": 10.0}, stages=("forecast",), clock=clock, heartbeat=False
+    )
+    tracker.start_stage("forecast", total=10)
+    clock.now = 5.0
+    tracker.step(0, 10)
+    assert events[-1].stage_fraction == pytest.approx(0.1)  # item 1 is not done yet
+    clock.now = 5.5
+    tracker.step(3, 10)
+    assert events[-1].stage_fraction == pytest.approx(0.4)  # clock says 55 %, item 4 caps it
+    clock.now = 5.7
+    tracker.step(9, 10)
+    assert events[-1].stage_fraction == pytest.approx(0.9)
