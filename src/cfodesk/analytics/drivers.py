@@ -29,7 +29,7 @@ from ..model import Panel
 from ..progress import CancelToken, StepCallback, no_step
 from .formatting import format_money, format_percent, format_period_range, format_quarter
 from .kpi_arrays import COST_LINES
-from .kpis import _window_bounds
+from .kpi_store import window_bounds
 
 __all__ = [
     "BridgeStep",
@@ -145,7 +145,7 @@ def profit_bridge(
     if window not in WINDOWS:
         raise ValueError(f"window must be one of {', '.join(WINDOWS)}, not {window!r}")
     key, _ = WINDOWS[window]
-    bounds = _window_bounds(panel.periods, panel.frequency)
+    bounds = window_bounds(panel.periods, panel.frequency)
     current, prior = bounds.get(key), bounds.get(f"{key}_prior")
     if current is None or prior is None:
         return None

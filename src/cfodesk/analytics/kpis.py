@@ -79,8 +79,6 @@ DERIVED_KPIS: tuple[str, ...] = (
 )
 #: Segments computed together between two progress reports and cancel checks.
 CHUNK_SEGMENTS = 2048
-# drivers.py takes its windows from here; the definition now lives in kpi_store.
-_window_bounds = window_bounds
 
 
 class KpiResult:

@@ -96,7 +96,7 @@ def margin_trends(report: Report) -> dict[str, pd.Series]:
     rows = table[(table["level"] == "total") & table["kpi"].astype(str).str.contains("margin")]
     labels = kpi_labels(report)
     trends: dict[str, pd.Series] = {}
-    for kpi, group in rows.groupby("kpi", sort=False):
+    for kpi, group in rows.groupby("kpi", sort=False, observed=True):
         series = pd.Series(pd.to_numeric(group["value"], errors="coerce").to_numpy(),
                            index=pd.to_datetime(group["date"])).sort_index()  # fmt: skip
         if series.notna().sum() >= 2:
