@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import metric_info
+from .formatting import format_period
 
 __all__ = [
     "format_amount",
@@ -53,10 +54,7 @@ def format_signed_amount(value: float, metric: str = "") -> str:
 
 def period_label(date: pd.Timestamp, frequency: str) -> str:
     """Give 'Mar 2025' for months, 'Q1 2025' for quarters."""
-    date = pd.Timestamp(date)
-    if frequency == "Q":
-        return f"Q{date.quarter} {date.year}"
-    return date.strftime("%b %Y")
+    return format_period(date, frequency)
 
 
 def subject(metric: str, level: str, segment: str) -> str:
