@@ -1,4 +1,4 @@
-"""Model pieces: ARIMA orders and estimates, seasonal flags, the nested model choice."""
+"""Model pieces: ARIMA, Theta's trend share, ETS starts, seasonal flags, the nested choice."""
 
 from __future__ import annotations
 
@@ -6,6 +6,14 @@ import numpy as np
 
 from cfodesk.analytics.forecast.arima import arima
 from cfodesk.analytics.forecast.choice import nested_backtest
+from cfodesk.analytics.forecast.ets import (
+    EtsSpec,
+    _initial_states,
+    _one_step_errors,
+    _refine_start,
+    fit_ets_family,
+)
+from cfodesk.analytics.forecast.models import theta
 from cfodesk.analytics.forecast.select import season_flags
 
 
@@ -62,3 +70,37 @@ def test_nested_backtest_chooses_only_from_errors_known_at_each_origin():
     later = chosen.index("naive")
     assert later >= 3 and all(c == "naive" for c in chosen[later:])
     assert np.allclose(back[later:], 10.0)
+
+
+def test_theta_follows_a_clean_line_with_the_whole_trend():
+    t = np.arange(60)
+    y = 100 + 2 * t + np.random.default_rng(0).normal(0, 1, 60)
+    line = 100 + 2 * np.arange(60, 72)
+    _, forecast, description, _ = theta(y, 12, 36, 12, 12, seasonal=False)
+    assert "1 x the trend" in description
+    assert np.max(np.abs(forecast - line)) < 2
+    # The standard half trend alone lags the line by several periods' growth.
+    _, half, _, _ = theta(y, 12, 36, 12, 12, seasonal=False, weights=(0.5,))
+    assert np.max(np.abs(half - line)) > 8
+
+
+def test_multiplicative_season_starts_are_refined_to_a_near_exact_fit():
+    t = np.arange(60)
+    y = (200 + 3 * t) * (1 + 0.3 * np.sin(2 * np.pi * t / 12))
+    spec = EtsSpec("M", "Ad", "M")
+    params = np.array([0.3, 0.05, 0.1, 0.98])
+
+    def loss(start):
+        level, trend, ring = start
+        errors = _one_step_errors(
+            y, 12, spec, params, np.array([level]), np.array([trend]), ring[:, None].copy()
+        )
+        return float(errors[:, 0] @ errors[:, 0])
+
+    heuristic = _initial_states(y, 12, spec)
+    refined = _refine_start(y, 12, spec, params, heuristic, rounds=3)
+    assert loss(refined) < 0.05 * loss(heuristic)
+    assert np.isclose(refined[2].mean(), 1.0)
+    (fit,) = fit_ets_family(y, 12, [spec], 36, 12, 12)
+    truth = (200 + 3 * np.arange(60, 72)) * (1 + 0.3 * np.sin(2 * np.pi * np.arange(60, 72) / 12))
+    assert np.max(np.abs(fit.forecast / truth - 1)) < 0.04
