@@ -198,3 +198,38 @@ def test_a_replaced_worker_is_disconnected(qtbot: Any, small_csv: Path) -> None:
     qtbot.waitUntil(lambda: bool(ended), timeout=20_000)
     qtbot.wait(200)
     assert ended == ["done"]  # the old run's cancel never reached the window
+
+
+def test_dropped_data_files_open_and_others_are_ignored(
+    qtbot: Any, small_csv: Path, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    fake = FakePipeline(per_item_s=0.001, items=2)
+    win = MainWindow(run_fn=fake, history_factory=None)
+    qtbot.addWidget(win)
+    picture = tmp_path / "logo.png"
+    picture.write_bytes(b"\x89PNG")
+
+    def drop(*paths: Path) -> None:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+        event = QDropEvent(
+            QPointF(5, 5),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        win.dropEvent(event)
+
+    drop(picture)
+    qtbot.wait(100)
+    assert win.mapping_dialog is None and fake.calls == []
+    drop(small_csv, picture)
+    qtbot.waitUntil(lambda: win.mapping_dialog is not None, timeout=10_000)
+    with qtbot.waitSignal(win.run_ended, timeout=10_000):
+        win.mapping_dialog.accept()
+    assert fake.calls[-1]["sources"] == [str(small_csv)]
+    assert [a.text() for a in win.recent_menu.actions()] == [small_csv.name]

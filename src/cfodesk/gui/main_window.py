@@ -3,52 +3,40 @@
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ..config import ALL_LEVELS, ReportConfig
 from ..errors import CfoDeskError
-from ..paths import sample_data_path, user_data_dir
+from ..paths import user_data_dir
+from .open_data import DATA_FILTER, WINDOW_FORMATS, OpenDataMixin
 from .progress_panel import ProgressPanel
 from .report_data import ReportData
 from .report_view import ReportView, empty_state, scenarios_available
+from .run_options import (
+    RunOptions,
+    recent_files,
+    remember_files,
+)
 from .theme import APP_TITLE, app_settings
-from .worker import BackgroundTask, FunctionTask, ReportWorker, disconnect_task, start_in_thread
+from .worker import BackgroundTask, ReportWorker, disconnect_task, start_in_thread
 
 __all__ = ["MainWindow", "DATA_FILTER", "WINDOW_FORMATS"]
-
-DATA_FILTER = "Finance data (*.csv *.txt *.tsv *.xlsx *.xlsm *.xls);;All files (*)"
-DATA_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
-#: What each window run writes, so History can re-open it; Export writes the rest.
-WINDOW_FORMATS = ("json", "csv")
-MAX_RECENT = 8
-_LEVEL_TEXT = {
-    "total": "Company",
-    "region": "Regions",
-    "department": "Departments",
-    "region/department": "Region × department",
-}
 
 
 def _default_history() -> Any:
@@ -63,7 +51,7 @@ def _new_run_id() -> str:
     return new_run_id()
 
 
-class MainWindow(QMainWindow):
+class MainWindow(OpenDataMixin, QMainWindow):
     """CFO Desk's window. ``run_fn`` and ``history_factory`` can be swapped for tests."""
 
     run_started = Signal(str)  # run id
@@ -121,23 +109,9 @@ class MainWindow(QMainWindow):
         data_layout.addWidget(self.review_button)
         data_layout.addWidget(_hint("Tip: drop CSV or Excel files anywhere on the window."))
 
-        self.horizon = QSpinBox()
-        self.horizon.setRange(1, 36)
-        self.horizon.setValue(12)
-        self.horizon.setSuffix(" periods")
-        self.level_boxes: dict[str, QCheckBox] = {}
-        levels = QVBoxLayout()
-        for level in ALL_LEVELS:
-            box = QCheckBox(_LEVEL_TEXT[level])
-            box.setChecked(True)
-            if level == "total":
-                box.setEnabled(False)  # the company total is always computed
-            self.level_boxes[level] = box
-            levels.addWidget(box)
-        options = QGroupBox("Options")
-        form = QFormLayout(options)
-        form.addRow("Forecast horizon", self.horizon)
-        form.addRow("Levels", levels)
+        options = RunOptions()
+        self.options = options
+        self.horizon, self.level_boxes = options.horizon, options.level_boxes
 
         self.run_button = QPushButton("Run report")
         self.run_button.setObjectName("primary")
@@ -220,32 +194,19 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        self.horizon.setValue(int(self.settings.value("defaults/horizon", 12)))
-        stored = self.settings.value("defaults/levels")
-        if stored:
-            chosen = set(json.loads(str(stored)))
-            for level, box in self.level_boxes.items():
-                box.setChecked(level == "total" or level in chosen)
+        self.options.restore(self.settings)
 
     def _save(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("defaults/horizon", self.horizon.value())
-        self.settings.setValue("defaults/levels", json.dumps(self.levels()))
+        self.options.save(self.settings)
         self.settings.sync()
 
     def recent_files(self) -> list[list[str]]:
         """Give the recently opened file sets, newest first."""
-        raw = self.settings.value("recent/files", "[]")
-        try:
-            return [list(x) for x in json.loads(str(raw))]
-        except (ValueError, TypeError):
-            return []
+        return recent_files(self.settings)
 
     def _remember(self, paths: Sequence[Path]) -> None:
-        entry = [str(p) for p in paths]
-        recent = [r for r in self.recent_files() if r != entry]
-        recent.insert(0, entry)
-        self.settings.setValue("recent/files", json.dumps(recent[:MAX_RECENT]))
+        remember_files(self.settings, paths)
         self._refresh_recent()
 
     def _refresh_recent(self) -> None:
@@ -259,112 +220,6 @@ class MainWindow(QMainWindow):
                 lambda _=False, e=entry: self.open_files([Path(p) for p in e], review=True)
             )
         self.recent_menu.setEnabled(bool(recent))
-
-    def saved_mapping(self, signature: str) -> dict[str, str]:
-        """Give the column choices the user made before for files with these headers."""
-        raw = self.settings.value(f"mapping/{signature}")
-        try:
-            return dict(json.loads(str(raw))) if raw else {}
-        except (ValueError, TypeError):
-            return {}
-
-    def save_mapping(self, signature: str, overrides: dict[str, str]) -> None:
-        """Remember the user's column choices for files with these headers."""
-        self.settings.setValue(f"mapping/{signature}", json.dumps(overrides))
-        self.settings.sync()
-
-    # -- opening data ---------------------------------------------------------------------------
-    def levels(self) -> list[str]:
-        """Give the levels ticked in Options."""
-        return [lv for lv, box in self.level_boxes.items() if box.isChecked()]
-
-    def config(self) -> ReportConfig:
-        """Give the options of the next run."""
-        return ReportConfig(
-            horizon=self.horizon.value(),
-            levels=tuple(self.levels()),
-            formats=WINDOW_FORMATS,
-            mapping=dict(self.mapping),
-        )
-
-    def choose_files(self) -> None:
-        """Ask for data files and open them."""
-        start = self.recent_files()[0][0] if self.recent_files() else str(Path.home())
-        names, _ = QFileDialog.getOpenFileNames(
-            self, "Open finance data", str(Path(start).parent), DATA_FILTER
-        )
-        if names:
-            self.open_files([Path(n) for n in names], review=True)
-
-    def open_sample(self) -> None:
-        """Open the bundled sample and run it (its columns need no review)."""
-        self.set_sources([sample_data_path()], {})
-        self.start_run()
-
-    def set_sources(self, paths: Sequence[Path], mapping: dict[str, str]) -> None:
-        """Make ``paths`` the data of the next run, with the user's column choices."""
-        self.sources = [Path(p) for p in paths]
-        self.mapping = dict(mapping)
-        names = ", ".join(p.name for p in self.sources)
-        extra = f" · {len(self.mapping)} column choices" if self.mapping else ""
-        self.files_label.setText(f"{names}{extra}")
-        self.files_label.setToolTip("\n".join(str(p) for p in self.sources))
-        self.review_button.setEnabled(bool(self.sources))
-        self._set_idle(True)
-
-    def open_files(self, paths: Sequence[Path], review: bool = True) -> None:
-        """Open data files: read their headers, let the user review the columns, then run."""
-        paths = [Path(p) for p in paths]
-        if not paths:
-            return
-        if not review:
-            self.set_sources(paths, self.mapping)
-            self.start_run()
-            return
-        self.statusBar().showMessage("Reading column headers…")
-
-        from .mapping_dialog import propose_columns
-
-        def propose(token: Any) -> tuple[Any, str]:
-            return propose_columns(paths, token)
-
-        task = FunctionTask(propose)
-        self._pending_paths = paths
-        # Bound methods of the window, never lambdas: Qt then runs them on the GUI thread.
-        task.finished.connect(self._review)
-        task.failed.connect(self.show_error)
-        self._start_task(task)
-
-    def _review(self, result: tuple[Any, str]) -> None:
-        from .mapping_dialog import MappingDialog
-
-        paths = self._pending_paths
-        proposals, signature = result
-
-        self.statusBar().showMessage("Review how the columns were understood", 4000)
-        remembered = self.saved_mapping(signature)
-        dialog = MappingDialog(proposals, remembered, parent=self)
-        self.mapping_dialog = dialog
-
-        def accepted() -> None:
-            overrides = dialog.overrides()
-            self.save_mapping(signature, overrides)
-            self._remember(paths)
-            self.set_sources(paths, overrides)
-            self.start_run()
-
-        dialog.accepted.connect(accepted)
-        dialog.open()
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt name
-        if _dropped_files(event):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt name
-        files = _dropped_files(event)
-        if files:
-            event.acceptProposedAction()
-            self.open_files(files, review=True)
 
     # -- running ----------------------------------------------------------------------------------
     @property
@@ -558,16 +413,3 @@ def _hint(text: str) -> QLabel:
     label.setObjectName("muted")
     label.setWordWrap(True)
     return label
-
-
-def _dropped_files(event: QDragEnterEvent | QDropEvent) -> list[Path]:
-    mime = event.mimeData()
-    if not mime.hasUrls():
-        return []
-    paths = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
-    return [p for p in paths if p.suffix.lower() in DATA_SUFFIXES]
-
-
-def run_later(fn: Callable[[], Any], ms: int = 0) -> None:
-    """Call ``fn`` from the event loop once the current event is handled."""
-    QTimer.singleShot(ms, fn)

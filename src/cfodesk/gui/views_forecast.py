@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (
 
 from ..metrics import metric_info
 from . import fmt
-from .charts import ForecastChart, draw_bars, make_plot
+from .charts import draw_bars, make_plot
+from .forecast_chart import ForecastChart
 from .report_data import ReportData, ttm_window
 
 __all__ = ["ForecastView", "SegmentsView", "segment_choices"]

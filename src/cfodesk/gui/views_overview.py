@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from ..analytics.formatting import format_points
 from ..metrics import metric_info
 from . import fmt
-from .charts import Sparkline
+from .forecast_chart import Sparkline
 from .report_data import ReportData, ttm_window
 from .theme import COLORS
 
