@@ -92,3 +92,10 @@ def test_steps_beyond_the_backtest_follow_the_measured_growth():
 def test_conformal_quantile_uses_the_finite_sample_rank():
     values = np.arange(1.0, 41.0)  # 40 scores: rank ceil(41 * 0.8) = 33
     assert _conformal_quantile(values, 0.8) == 33.0
+
+
+def test_exact_backtests_give_finite_zero_width_bands():
+    errors = [np.zeros((10, 4)), np.zeros((8, 4))]
+    widths = conformal_widths(errors, [1.0, 2.0], horizon=6)
+    for level in (80, 95):
+        assert np.all(np.isfinite(widths[level])) and np.allclose(widths[level], 0.0)

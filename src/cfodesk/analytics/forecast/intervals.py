@@ -106,6 +106,8 @@ def _difficulty(scored: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]
     total = sum(float(np.nansum(f)) for f in flat)
     count = sum(int(k.sum()) for k in known)
     mu = total / count if count else 1.0
+    if not mu > 0:  # every backtest forecast was exact: no spread to compare series by
+        return scored, np.ones(len(scored))
     out, levels = [], []
     for f, k, s in zip(flat, known, scored):
         row_sum = np.nansum(f, axis=1)
