@@ -272,10 +272,8 @@ def _select(y, m, horizon, total, first, scale, notes, nonnegative) -> SeriesFor
     ets = [name for name in runs if name.startswith("ETS")]
     if ets and "theta" in runs and "arima" in runs:
         # Selection on a couple of dozen backtest origins is noisy; the mean of ETS (the best
-        # in the backtest and the best by AICc), Theta and ARIMA is the steadier forecast.
-        by_backtest = min(ets, key=scores.__getitem__)
-        by_aicc = min(ets, key=lambda k: runs[k][3])
-        runs["combination"] = combine(runs, by_backtest, by_aicc)
+        # in the backtest), Theta and ARIMA is the steadier forecast.
+        runs["combination"] = combine(runs, min(ets, key=scores.__getitem__))
         scores["combination"] = score(runs["combination"][0])
     fallback = False
     fitted = [n for n in runs if n.startswith(("ETS", "theta", "arima", "croston"))]
