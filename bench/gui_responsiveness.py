@@ -95,7 +95,9 @@ def main() -> int:
         window.start_run()
 
     def finish() -> None:
-        state["workers_after_0_5s"] = len(worker_processes())
+        left = worker_processes()
+        state["workers_after_0_5s"] = len(left)
+        state["left_cmdlines"] = [f"pid {p.pid} ppid {p.ppid()} (window {os.getpid()}) " + " ".join(p.cmdline())[:90] for p in left]
         heartbeat.stop()
         app.quit()
 
@@ -144,8 +146,8 @@ def main() -> int:
             print(
                 f"  final cancelled event after {float(state['cancel_event_at']) - float(state['cancel_at']):.3f} s"
             )
-        for child in psutil.Process().children(recursive=True):
-            print("  child left:", child.pid, " ".join(child.cmdline())[:120])
+        for line in state.get("left_cmdlines", []):
+            print("  worker left 0.5 s after cancel:", line)
     print(f"stalls over 16 ms: {int((stalls > 16).sum())} of {len(stalls)} ticks")
     print(
         f"max_stall_ms={stalls.max():.1f} p99_stall_ms={np.percentile(stalls, 99):.1f} "

@@ -137,8 +137,10 @@ class ReportWorker(BackgroundTask):
         holds the GIL the window needs to repaint. Injected run functions run in this thread.
     """
 
-    #: Seconds to wait for a finished or cancelled child before it is terminated.
-    CHILD_GRACE_S = 3.0
+    #: Seconds a child that has sent its outcome may take to exit before it is terminated. Its
+    #: work is over by then (history written, folder committed or discarded); what is left is
+    #: interpreter shutdown, which can take a second and must not leave a process behind.
+    CHILD_GRACE_S = 0.3
 
     def __init__(
         self,
