@@ -81,9 +81,11 @@ def _lag_one(x: np.ndarray) -> float:
 def _constrained(raw: np.ndarray) -> np.ndarray:
     """Map free numbers to AR coefficients of a stationary polynomial (Jones' PACF transform)."""
     partial = 0.98 * np.tanh(raw)
-    coef = np.zeros(0)
+    coef = np.zeros(len(partial))
     for k, value in enumerate(partial):
-        coef = np.r_[coef - value * coef[::-1][:k], value]
+        if k:
+            coef[:k] = coef[:k] - value * coef[k - 1 :: -1]
+        coef[k] = value
     return coef
 
 
@@ -98,8 +100,8 @@ def _polynomials(raw: np.ndarray, order: ArimaOrder, m: int) -> tuple[np.ndarray
     theta = -_constrained(raw[p : p + q])
     sphi = _constrained(raw[p + q : p + q + big_p])
     stheta = -_constrained(raw[p + q + big_p : p + q + big_p + big_q])
-    ar = np.r_[1.0, -phi]
-    ma = np.r_[1.0, theta]
+    ar = np.concatenate(([1.0], -phi))
+    ma = np.concatenate(([1.0], theta))
     if big_p:
         seasonal = np.zeros(m * big_p + 1)
         seasonal[0] = 1.0
