@@ -37,6 +37,9 @@ def test_frozen_demo_writes_the_report(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["schema_version"] >= 1 and data["forecast_summary"]
+    # A model whose module is missing from the bundle does not crash the report: its series
+    # fall back to seasonal naive. The sample data forecasts without any fallback.
+    assert data["forecast_summary"]["accuracy"]["fallbacks"] == 0
     with open(out / "forecasts.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["level", "segment", "metric", "date", "forecast", "lower_80", "upper_80",
