@@ -205,7 +205,7 @@ def theta(
     sigma2 = sse1[a1] / max(n - 1, 1)
     aicc = n * np.log(max(sigma2, 1e-300)) + 2 * 3
     season = " on seasonally adjusted values" if seasonal else ""
-    share = "half the trend" if weight == 0.5 else f"{weight:g} x the trend"
+    share = {0.5: "half the trend", 1.0: "the whole trend"}.get(weight, f"{weight:g} x the trend")
     desc = (
         f"Theta method: smoothing with {share}{season} (alpha {alpha:.2f}, drift {slope_full:,.4g})"
     )
