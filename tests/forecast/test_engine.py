@@ -28,7 +28,7 @@ def test_progress_names_each_series_in_order():
 
 
 def test_same_numbers_with_one_or_two_jobs():
-    panel = hierarchy_panel(metrics=("revenue", "payroll", "other_income"), periods=40)
+    panel = hierarchy_panel(metrics=("revenue", "payroll", "other_income"), periods=30)
     assert len(panel.keys) > POOL_MIN_SERIES
     one = reconcile(panel, forecast_panel(panel, horizon=6, jobs=1))
     counts = []
