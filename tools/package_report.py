@@ -149,7 +149,9 @@ def main() -> int:
     print("window shown after: " + ", ".join(f"{s:.2f} s" for s in walls)
           + f" (first {walls[0]:.2f} s, median {statistics.median(walls):.2f} s; target <= 3 s)")  # fmt: skip
     if starts[0][1] is not None:
-        print(f"  the app's own figure (process age at first show): {starts[0][1]:.2f} s")
+        print(f"  the app's own figure (process age at first show): {starts[0][1]:.2f} s"
+              + (" (psutil's start time is whole-second based on Linux: up to 1 s high)"
+                 if sys.platform.startswith("linux") else ""))  # fmt: skip
     frozen = source = float("nan")
     if not args.skip_report:
         changed = stale_sources()
