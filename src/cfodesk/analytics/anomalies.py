@@ -17,7 +17,7 @@ signed robust z (positive above expectation); ``lower``/``upper`` bound the norm
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,8 +28,10 @@ from ..model import LEVELS, Panel, SeriesKey
 from ..progress import CancelToken, StepCallback, no_step
 from .accounting_checks import check_identities, check_negative_balances, find_identities
 from .anomaly_multivariate import unusual_combinations
-from .anomaly_scan import THRESHOLD, SeriesScan, scan_series
+from .anomaly_scan import THRESHOLD, LevelShift, SeriesScan, scan_series
+from .anomaly_stock import read_balance, scan_changes
 from .anomaly_text import (
+    change_reason,
     deviation_reason,
     format_signed_amount,
     period_label,
@@ -61,6 +63,9 @@ KINDS = ("spike", "dip", "level_shift", "multivariate", "accounting")
 #: A child explains its parent's anomaly when its deviation is at least half of the parent's.
 DRIVER_SHARE = 0.5
 _NUMERIC = ("value", "expected", "lower", "upper", "score")
+#: Costs judged per person of the segment's headcount (a step explained by hires is not news).
+PER_HEAD_METRICS = ("payroll",)
+PER_HEAD_OF = "headcount"
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,7 +144,7 @@ def detect_anomalies(
     for i, (key, values) in enumerate(zip(panel.keys, panel.values)):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        scan = scan_series(values, period)
+        scan = _scan(panel, key, values, period)
         scans[key] = scan
         rows.extend(_series_rows(panel, key, values, scan))
         on_progress(i + 1, total, key.label, f"Checking {key.label} ({i + 1} of {total})")
@@ -166,6 +171,49 @@ def detect_anomalies(
     )
 
 
+def _scan(panel: Panel, key: SeriesKey, values: np.ndarray, period: int) -> SeriesScan:
+    """Give the scan of one series the way its kind of metric is read."""
+    info = metric_info(key.metric)
+    if info.kind == "stock" and info.unit == "count":
+        return scan_changes(values, period, count=True)
+    if info.kind == "stock":
+        return read_balance(values, period)
+    heads = SeriesKey(key.level, key.segment, PER_HEAD_OF)
+    if key.metric in PER_HEAD_METRICS and heads in panel:
+        people = panel.values[panel.index_of(heads)]
+        known = np.isfinite(values)
+        if known.sum() >= 2 and np.all(np.isfinite(people[known]) & (people[known] > 0)):
+            return _per_head_scan(values, people, period)
+    return scan_series(values, period)
+
+
+def _per_head_scan(values: np.ndarray, people: np.ndarray, period: int) -> SeriesScan:
+    """Give the scan of a cost per person, put back in the cost's units for this headcount.
+
+    Payroll steps with every hire and leaver; what is unusual is the cost per person (a bonus
+    month, a pay change), so a payroll step that headcount explains is not reported again.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scan = scan_series(np.where(people > 0, values / people, np.nan), period)
+    shifts = tuple(
+        replace(
+            s,
+            before=s.before * people[s.index],
+            after=s.after * people[s.index],
+            lower=s.lower * people[s.index],
+            upper=s.upper * people[s.index],
+        )
+        for s in scan.shifts
+    )
+    return replace(
+        scan,
+        expected=scan.expected * people,
+        lower=scan.lower * people,
+        upper=scan.upper * people,
+        shifts=shifts,
+    )
+
+
 def _severity(score: float, relative: float) -> str:
     size, strength = abs(relative), abs(score)
     if strength >= 2 * THRESHOLD and size >= 0.3:
@@ -183,6 +231,10 @@ def _series_rows(
         when = period_label(panel.periods[i], panel.frequency)
         value, expected, score = float(values[i]), float(scan.expected[i]), float(scan.score[i])
         reason = deviation_reason(key.metric, key.level, key.segment, when, value, expected)
+        if scan.usual_change is not None:
+            reason += " and came back the next " + (
+                "quarter" if panel.frequency == "Q" else "month"
+            )
         reason += record_clause(values, int(i), panel.periods, panel.frequency, high=score > 0)
         rows.append(
             {
@@ -216,13 +268,38 @@ def _series_rows(
                 "upper": shift.upper,
                 "score": shift.score,
                 "severity": "high" if size >= 0.3 else ("medium" if size >= 0.12 else "low"),
-                "reason": shift_reason(
-                    key.metric, key.level, key.segment, when, shift.before, shift.after
-                ),
+                "reason": _shift_text(panel, key, values, scan, shift.index, when, shift),
                 "kind": "level_shift",
             }
         )
     return rows
+
+
+def _shift_text(
+    panel: Panel,
+    key: SeriesKey,
+    values: np.ndarray,
+    scan: SeriesScan,
+    index: int,
+    when: str,
+    shift: LevelShift,
+) -> str:
+    """Give the reason of a level shift: a balance's unusual change, else from-to."""
+    if scan.usual_change is not None and metric_info(key.metric).unit != "count" and index > 0:
+        change = float(values[index] - values[index - 1])
+        expected_change = float(scan.expected[index] - values[index - 1])
+        typical = float(scan.usual_change[index])
+        return change_reason(
+            key.metric,
+            key.level,
+            key.segment,
+            when,
+            change,
+            expected_change,
+            typical,
+            panel.frequency,
+        )
+    return shift_reason(key.metric, key.level, key.segment, when, shift.before, shift.after)
 
 
 def _unusual_mix_rows(
@@ -237,7 +314,9 @@ def _unusual_mix_rows(
         for shift in scans[k].shifts:
             flagged[max(shift.index - 1, 0) : shift.index + 2] = True
     by_metric = {k.metric: k for k in keys}
-    found = unusual_combinations({k.metric: scans[k].score for k in keys}, flagged)
+    # Whole-unit counts move in steps of one person: a hire is not a continuous feature.
+    features = {k.metric: scans[k].score for k in keys if metric_info(k.metric).unit != "count"}
+    found = unusual_combinations(features, flagged)
     rows = []
     for month in found:
         i = month.index

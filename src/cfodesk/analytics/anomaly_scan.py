@@ -27,7 +27,10 @@ __all__ = [
     "MIN_RELATIVE_SIZE",
     "LevelShift",
     "SeriesScan",
+    "WorkingFit",
+    "fit_working_series",
     "scan_series",
+    "warm_up_run",
 ]
 
 #: Robust z beyond which a single period is an anomaly (tuned with bench/anomaly_recall.py).
@@ -66,7 +69,9 @@ class SeriesScan:
 
     ``expected``/``lower``/``upper`` are in the series' own units; ``score`` is the signed robust
     z of the residual; ``relative`` the size of the residual relative to the expected value;
-    ``flagged`` marks single-period anomalies; ``shifts`` lists level shifts.
+    ``flagged`` marks single-period anomalies; ``shifts`` lists level shifts. A balance is judged
+    by its period change (:mod:`.anomaly_stock`); its scan also gives ``usual_change``, the
+    typical size of a period's change, in units (None for scans of levels).
     """
 
     expected: np.ndarray
@@ -76,6 +81,7 @@ class SeriesScan:
     relative: np.ndarray
     flagged: np.ndarray
     shifts: tuple[LevelShift, ...]
+    usual_change: np.ndarray | None = None
 
     @classmethod
     def empty(cls, n: int) -> SeriesScan:
@@ -112,39 +118,10 @@ def scan_series(values: np.ndarray, period: int, threshold: float = THRESHOLD) -
         size = float(_nanmedian(np.abs(y))) or float(np.nanmax(np.abs(y))) or 1.0
         work = y / size
 
+    position = (np.arange(n) + start) % period
+    fit = fit_working_series(work, position, period, threshold)
+    base, scale, score, shift_points = fit.base, fit.scale, fit.score, fit.shift_points
     m = period
-    seasonal = m > 1 and np.isfinite(y).sum() >= 2 * m + 2
-    t = np.arange(n, dtype=float)
-    slope = _robust_slope(work, m if seasonal else 1)
-    flat = work - slope * t
-    position = (np.arange(n) + start) % m
-    half = m // 2 if seasonal else 3
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        # Pass 1: a rough season, then level shifts on the seasonally adjusted series.
-        season0 = (
-            _seasonal_profile(flat - _rolling_median(flat, half), position, m)
-            if seasonal
-            else np.zeros(n)
-        )
-        adjusted0 = flat - season0
-        sigma0 = max(_robust_scale(adjusted0 - _rolling_median(adjusted0, 2)), SCALE_FLOOR)
-        shift_points = _find_shifts(adjusted0, sigma0, m if seasonal else 6)
-        steps = np.zeros(n)
-        for index, step, _ in shift_points:
-            steps[index:] += step
-        flat_adj = flat - steps
-
-        # Pass 2: the leave-one-out fit; pass 3 refits without the outliers it found, so one
-        # bad month cannot shift the seasonal estimate of the same month in other years.
-        fit, scale = _loo_fit(flat_adj, position, m, seasonal, half)
-        outliers = np.abs(flat_adj - fit) >= threshold * scale
-        if outliers.any():
-            fit, scale = _loo_fit(np.where(outliers, np.nan, flat_adj), position, m, seasonal, half)
-        resid = flat_adj - fit
-        score = resid / scale
-    base = fit + steps + slope * t
 
     def to_units(v: np.ndarray) -> np.ndarray:
         return np.exp(v) if positive else v * size
@@ -155,11 +132,12 @@ def scan_series(values: np.ndarray, period: int, threshold: float = THRESHOLD) -
     if positive:
         relative = y / expected - 1.0
     else:
-        relative = resid  # already relative to the series' typical size
+        relative = work - base  # already relative to the series' typical size
     judged = np.isfinite(y) & np.isfinite(score)
     if n < 3 * m:
         judged[:m] = False  # too little history to judge the first season
     flagged = judged & (np.abs(score) >= threshold) & (np.abs(relative) >= MIN_RELATIVE_SIZE)
+    flagged &= ~warm_up_run(flagged, score, judged)
 
     shifts = []
     for index, step, z in shift_points:
@@ -192,6 +170,104 @@ def scan_series(values: np.ndarray, period: int, threshold: float = THRESHOLD) -
     )
 
 
+@dataclass(frozen=True, eq=False)
+class WorkingFit:
+    """The robust fit of a series in working units (log or scaled), period by period.
+
+    ``base`` is the expected value (trend + season + level shifts), ``scale`` the per-period
+    robust noise scale, ``score`` the residual over the scale, ``shift_points`` the
+    (index, step, z) of level shifts found.
+    """
+
+    base: np.ndarray
+    scale: np.ndarray
+    score: np.ndarray
+    shift_points: tuple[tuple[int, float, float], ...]
+
+
+def fit_working_series(
+    work: np.ndarray,
+    position: np.ndarray,
+    period: int,
+    threshold: float = THRESHOLD,
+    *,
+    scale_floor: float = SCALE_FLOOR,
+    find_level_shifts: bool = True,
+) -> WorkingFit:
+    """Give the robust trend + season fit of a series already in working units.
+
+    Parameters
+    ----------
+    work
+        The series (log scale or divided by its typical size; NaN = missing).
+    position
+        Calendar position (0 .. period - 1) of each value.
+    period
+        Periods per year.
+    threshold
+        Robust z beyond which a value counts as an outlier for the refit.
+    scale_floor
+        Lowest noise scale, in working units.
+    find_level_shifts
+        Look for persistent steps and take them out before the fit.
+    """
+    n = work.size
+    m = period
+    seasonal = m > 1 and np.isfinite(work).sum() >= 2 * m + 2
+    t = np.arange(n, dtype=float)
+    slope = _robust_slope(work, m if seasonal else 1)
+    flat = work - slope * t
+    half = m // 2 if seasonal else 3
+    shift_points: list[tuple[int, float, float]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if find_level_shifts:
+            # Pass 1: a rough season, then level shifts on the seasonally adjusted series.
+            season0 = (
+                _seasonal_profile(flat - _rolling_median(flat, half), position, m)
+                if seasonal
+                else np.zeros(n)
+            )
+            adjusted0 = flat - season0
+            sigma0 = max(_robust_scale(adjusted0 - _rolling_median(adjusted0, 2)), scale_floor)
+            shift_points = _find_shifts(adjusted0, sigma0, m if seasonal else 6)
+        steps = np.zeros(n)
+        for index, step, _ in shift_points:
+            steps[index:] += step
+        flat_adj = flat - steps
+
+        # Pass 2: the leave-one-out fit; pass 3 refits without the outliers it found, so one
+        # bad month cannot shift the seasonal estimate of the same month in other years.
+        fit, scale = _loo_fit(flat_adj, position, m, seasonal, half, scale_floor)
+        outliers = np.abs(flat_adj - fit) >= threshold * scale
+        if outliers.any():
+            fit, scale = _loo_fit(
+                np.where(outliers, np.nan, flat_adj), position, m, seasonal, half, scale_floor
+            )
+        score = (flat_adj - fit) / scale
+    return WorkingFit(fit + steps + slope * t, scale, score, tuple(shift_points))
+
+
+def warm_up_run(flagged: np.ndarray, score: np.ndarray, judged: np.ndarray) -> np.ndarray:
+    """Give the mask of a same-sign run of flags at the series start (the fit warming up).
+
+    Two or more consecutive flagged periods from the first judged one, all on the same side of
+    the fit, say more about the trend estimate having no history to lean on than about the data.
+    """
+    out = np.zeros(flagged.size, dtype=bool)
+    judged_at = np.flatnonzero(judged)
+    if judged_at.size < 2:
+        return out
+    first = int(judged_at[0])
+    sign = np.sign(score[first])
+    stop = first
+    while stop < flagged.size and flagged[stop] and np.sign(score[stop]) == sign:
+        stop += 1
+    if stop - first >= 2:
+        out[first:stop] = True
+    return out
+
+
 def _nanmedian(a: np.ndarray, axis: int = -1) -> np.ndarray:
     """Give the median along ``axis`` ignoring NaN (NaN when a row has none); fast for small rows."""
     a = np.moveaxis(np.asarray(a, dtype=float), axis, -1)
@@ -210,7 +286,7 @@ def _nanmedian(a: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def _loo_fit(
-    flat: np.ndarray, position: np.ndarray, m: int, seasonal: bool, half: int
+    flat: np.ndarray, position: np.ndarray, m: int, seasonal: bool, half: int, floor: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Give the leave-one-out trend + season fit and the per-period robust scale."""
     n = flat.size
@@ -220,7 +296,7 @@ def _loo_fit(
         season, cycles = np.zeros(n), np.full(n, np.inf)
     trend, neighbours = _rolling_median_loo(flat - season, max(half, 3))
     fit = trend + season
-    sigma = max(_robust_scale(flat - fit), SCALE_FLOOR)
+    sigma = max(_robust_scale(flat - fit), floor)
     inflation = np.sqrt(1 + _MEDIAN_VARIANCE / neighbours + _MEDIAN_VARIANCE / cycles)
     inflation = inflation / _nanmedian(inflation)
     return fit, sigma * np.maximum(inflation, 1.0)

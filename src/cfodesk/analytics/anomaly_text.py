@@ -2,7 +2,8 @@
 
 "Marketing spend in Mar 2025 was 2.4x the expected 41,200 — the highest in 5 years",
 "Revenue in Europe in Jul 2024 was 45% below the expected 1.2M",
-"Headcount stepped up from 120 to 165 in Jan 2023 and stayed there".
+"Headcount stepped up from 120 to 165 in Jan 2023 and stayed there",
+"Cash balance fell 3.2M in Mar 2025, where it usually rises about 250,000 a month".
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "subject",
     "deviation_reason",
     "shift_reason",
+    "change_reason",
     "record_clause",
 ]
 
@@ -93,6 +95,41 @@ def shift_reason(
     if before > 0 and after > 0:
         text += f" ({(after / before - 1) * 100:+.0f}%)"
     return text
+
+
+def change_reason(
+    metric: str,
+    level: str,
+    segment: str,
+    when: str,
+    change: float,
+    expected_change: float,
+    typical_move: float,
+    frequency: str = "M",
+) -> str:
+    """Give the sentence for a balance that moved unusually in one period and stayed there.
+
+    ``expected_change`` is the change the trend and season called for; ``typical_move`` the
+    usual size of a period's change either way (both in the metric's units).
+    """
+    verb = "rose" if change >= 0 else "fell"
+    head = (
+        f"{subject(metric, level, segment)} {verb} {format_amount(abs(change), metric)} in {when}"
+    )
+    every = "quarter" if frequency == "Q" else "month"
+    trending = math.isfinite(expected_change) and abs(expected_change) >= 0.5 * typical_move
+    if trending and np.sign(expected_change) == np.sign(change):
+        return f"{head}, {abs(change) / abs(expected_change):.1f}x the usual {every}ly change"
+    if trending:
+        usual_verb = "rises" if expected_change >= 0 else "falls"
+        amount = format_amount(abs(expected_change), metric)
+        return f"{head}, where it usually {usual_verb} about {amount} a {every}"
+    if not math.isfinite(typical_move) or typical_move <= 0:
+        return f"{head}, where it usually barely moves"
+    return (
+        f"{head}, {abs(change) / typical_move:.1f}x its typical {every}ly move of "
+        f"{format_amount(typical_move, metric)}"
+    )
 
 
 def record_clause(
