@@ -9,7 +9,6 @@ on the data before the first backtest origin for the backtest. Residuals come fr
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import least_squares
 from scipy.signal import lfilter
 
 __all__ = ["ArimaOrder", "arima", "kpss_stationary", "difference_polynomial"]
@@ -116,15 +115,122 @@ def _polynomials(raw: np.ndarray, order: ArimaOrder, m: int) -> tuple[np.ndarray
 
 
 class _Fit:
-    __slots__ = ("order", "ar", "ma", "mean", "aicc", "sigma2")
+    __slots__ = ("order", "ar", "ma", "mean", "aicc", "sigma2", "x")
 
-    def __init__(self, order, ar, ma, mean, aicc, sigma2):
+    def __init__(self, order, ar, ma, mean, aicc, sigma2, x):
         self.order, self.ar, self.ma, self.mean = order, ar, ma, mean
-        self.aicc, self.sigma2 = aicc, sigma2
+        self.aicc, self.sigma2, self.x = aicc, sigma2, x
 
 
-def _fit(w: np.ndarray, order: ArimaOrder, m: int, with_mean: bool) -> _Fit | None:
-    """Give the CSS fit of an ARMA order to the differenced series w, or None if unusable."""
+def _shifted(x: np.ndarray, lag: int) -> np.ndarray:
+    """Give x delayed by ``lag`` periods with zeros before the start (B**lag x)."""
+    out = np.zeros_like(x)
+    out[lag:] = x[: len(x) - lag]
+    return out
+
+
+def _coefficient_jacobian(raw: np.ndarray) -> np.ndarray:
+    """Give d coefficients / d free numbers of one block of :func:`_constrained` (forward steps)."""
+    size = len(raw)
+    if size == 1:
+        return np.array([[0.98 * (1.0 - np.tanh(raw[0]) ** 2)]])
+    out = np.empty((size, size))
+    base = _constrained(raw)
+    for i in range(size):
+        bumped = raw.copy()
+        bumped[i] += 1e-7
+        out[:, i] = (_constrained(bumped) - base) / 1e-7
+    return out
+
+
+def _residuals_and_jacobian(x, w, order, m, with_mean, spread, skip):
+    """Give scaled CSS residuals and their exact Jacobian in the free numbers x.
+
+    With a(B) = n(B) s(B) and b(B) = u(B) v(B) (non-seasonal times seasonal factors), the
+    residuals are e = a(B)/b(B) z; a coefficient of n moves e by -B^i s(B)/b(B) z, one of u by
+    -B^j v(B)/b(B) e (and likewise for the seasonal factors), so four filter passes give them
+    all; the free-number Jacobian follows through the stationarity map by the chain rule.
+    """
+    p, q, big_p, big_q = order
+    count = p + q + big_p + big_q
+    blocks = (x[:p], x[p : p + q], x[p + q : p + q + big_p], x[p + q + big_p : count])
+    phi, theta, sphi, stheta = (_constrained(b) for b in blocks)
+    nar = np.concatenate(([1.0], -phi))
+    nma = np.concatenate(([1.0], -theta))
+    sar = np.zeros(m * big_p + 1)
+    sar[0] = 1.0
+    sar[m::m] = -sphi
+    sma = np.zeros(m * big_q + 1)
+    sma[0] = 1.0
+    sma[m::m] = -stheta
+    ar, ma = np.convolve(nar, sar), np.convolve(nma, sma)
+    mu = x[count] * spread if with_mean else 0.0
+    z = (w - mu) / spread
+    e = lfilter(ar, ma, z)
+    columns = []
+    if p:
+        u = lfilter(sar, ma, z)
+        columns.append(np.stack([-_shifted(u, i) for i in range(1, p + 1)], axis=1))
+    if q:
+        u = lfilter(sma, ma, e)
+        columns.append(np.stack([_shifted(u, j) for j in range(1, q + 1)], axis=1))
+    if big_p:
+        u = lfilter(nar, ma, z)
+        columns.append(np.stack([-_shifted(u, m * k) for k in range(1, big_p + 1)], axis=1))
+    if big_q:
+        u = lfilter(nma, ma, e)
+        columns.append(np.stack([_shifted(u, m * k) for k in range(1, big_q + 1)], axis=1))
+    # d coefficient / d free number per block; the MA coefficients enter as -constrained(raw),
+    # which the sign of the MA columns above already carries (d b / d raw = -d c / d raw).
+    jac = [c @ _coefficient_jacobian(b) for c, b in zip(columns, (b for b in blocks if len(b)))]
+    if with_mean:
+        jac.append(-lfilter(ar, ma, np.ones(len(w)))[:, None])
+    return e[skip:], np.concatenate(jac, axis=1)[skip:], (ar, ma, mu)
+
+
+def _least_squares(x, evaluate, max_iter: int):
+    """Give x after Levenberg-Marquardt steps on ``evaluate(x) -> (residuals, jacobian, extra)``."""
+    resid, jac, _ = evaluate(x)
+    cost = float(resid @ resid)
+    damping = 1e-3
+    for _ in range(max_iter):
+        if not np.isfinite(cost):
+            break
+        normal = jac.T @ jac
+        gradient = jac.T @ resid
+        diagonal = np.diag(normal).copy() + 1e-12
+        improved = False
+        for _ in range(8):
+            try:
+                step = np.linalg.solve(normal + damping * np.diag(diagonal), -gradient)
+            except np.linalg.LinAlgError:
+                damping *= 10
+                continue
+            trial = x + step
+            t_resid, t_jac, _ = evaluate(trial)
+            t_cost = float(t_resid @ t_resid)
+            if np.isfinite(t_cost) and t_cost < cost:
+                improved = True
+                break
+            damping *= 10
+        if not improved:
+            break
+        gain = cost - t_cost
+        x, resid, jac, cost = trial, t_resid, t_jac, t_cost
+        damping = max(damping / 10, 1e-9)
+        if gain <= TOLERANCE * max(cost, 1e-300) or float(np.max(np.abs(step))) < 1e-8:
+            break
+    return x
+
+
+def _fit(
+    w: np.ndarray, order: ArimaOrder, m: int, with_mean: bool, start: np.ndarray | None = None
+) -> _Fit | None:
+    """Give the CSS fit of an ARMA order to the differenced series w, or None if unusable.
+
+    ``start`` (free numbers, as in ``_Fit.x``) warm-starts the search, e.g. a refit of the
+    same order on a shorter history.
+    """
     p, q, big_p, big_q = order
     count = p + q + big_p + big_q
     skip = p + m * big_p
@@ -134,30 +240,33 @@ def _fit(w: np.ndarray, order: ArimaOrder, m: int, with_mean: bool) -> _Fit | No
         return None
     level = float(w.mean()) if with_mean else 0.0
     spread = float(np.std(w)) or 1.0
-
-    def residuals(x: np.ndarray) -> np.ndarray:
-        ar, ma = _polynomials(x, order, m)
-        mu = x[count] * spread if with_mean else 0.0
-        return lfilter(ar, ma, w - mu)[skip:] / spread
-
-    start = np.zeros(count + int(with_mean))
+    x = np.zeros(count + int(with_mean))
     if with_mean:
-        start[count] = level / spread
+        x[count] = level / spread
+    if start is not None and len(start) == len(x):
+        x[:count] = start[:count]  # the mean starts from this history's own
+
+    def evaluate(free):
+        return _residuals_and_jacobian(free, w, order, m, with_mean, spread, skip)
+
     if count:
         with np.errstate(all="ignore"):
-            found = least_squares(residuals, start, method="lm", max_nfev=60 * (count + 1))
-        x = found.x
-    else:
-        x = start
+            x = _least_squares(x, evaluate, MAX_STEPS)
     ar, ma = _polynomials(x, order, m)
-    resid = residuals(x) * spread
+    mean = x[count] * spread if with_mean else 0.0
+    resid = lfilter(ar, ma, w - mean)[skip:]
     sse = float(resid @ resid)
     if not np.isfinite(sse):
         return None
     sigma2 = max(sse / rows, 1e-300)
     aicc = rows * np.log(sigma2) + 2 * k + 2 * k * (k + 1) / max(rows - k - 1, 1)
-    mean = x[count] * spread if with_mean else 0.0
-    return _Fit(order, ar, ma, mean, float(aicc), sigma2)
+    return _Fit(order, ar, ma, mean, float(aicc), sigma2, x)
+
+
+#: Levenberg-Marquardt iterations per fit (each one filter pass per parameter block).
+MAX_STEPS = 40
+#: Relative fall of the sum of squares below which a fit has converged (MINPACK's ftol).
+TOLERANCE = 1e-8
 
 
 def _project(y: np.ndarray, origins: np.ndarray, fit: _Fit, poly: np.ndarray, steps: int):
@@ -238,7 +347,7 @@ def arima(
     if not fits:
         raise ValueError("no ARIMA order could be fitted")
     best = min(fits, key=lambda f: f.aicc)
-    early = _fit(np.convolve(y[:n0], poly, mode="valid"), best.order, m, with_mean) or best
+    early = _fit(np.convolve(y[:n0], poly, mode="valid"), best.order, m, with_mean, best.x) or best
     back = _project(y, np.arange(n0, n), early, poly, steps)
     forecast = _project(y, np.array([n]), best, poly, horizon)[0]
     return back, forecast, _describe(best, d, big_d, m), best.aicc

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .ets_starts import StartJob, initial_states, one_step_errors, refine_starts
+
 __all__ = ["EtsSpec", "EtsFit", "ets_specs", "fit_ets_family"]
 
 
@@ -96,137 +98,27 @@ def _params(spec: EtsSpec, u: np.ndarray) -> np.ndarray:
 
 def _initial_states(y: np.ndarray, m: int, spec: EtsSpec) -> tuple[float, float, np.ndarray]:
     """Give heuristic (level, trend, season ring) from a line through the first seasons."""
-    k = min(len(y), max(3 * m, 10) if spec.season != "N" else 10)
-    head = y[:k]
-    t = np.arange(k, dtype=float)
-    slope, intercept = np.polyfit(t, head, 1) if k > 1 else (0.0, float(head[0]))
-    ring = np.zeros(m) if spec.season != "M" else np.ones(m)
-    if spec.season != "N":
-        line = intercept + slope * t
-        resid = head / np.where(line == 0, 1.0, line) if spec.season == "M" else head - line
-        for j in range(m):
-            ring[j] = resid[j::m].mean()
-        ring = ring / ring.mean() if spec.season == "M" else ring - ring.mean()
-    if spec.trend == "N":
-        return (
-            float(head[: max(m, 3)].mean()) if spec.season == "N" else float(intercept),
-            0.0,
-            ring,
-        )
-    return float(intercept - slope), float(slope), ring
-
-
-#: Levenberg-Marquardt dampings tried at each step of the multiplicative start refinement.
-_DAMPINGS = (1e-3, 1e-1, 10.0)
+    return initial_states(y, m, spec)
 
 
 def _one_step_errors(y, m, spec, params, lv, tr, rg) -> np.ndarray:
     """Give (n, rows) one-step errors of starts (lv, tr, rg) (relative for multiplicative error)."""
-    alpha, beta, gamma, phi = params
-    mult = spec.season == "M"
-    errors = np.empty((len(y), len(lv)))
-    with np.errstate(all="ignore"):
-        for t in range(len(y)):
-            j = t % m
-            s = rg[j]
-            base = lv + phi * tr
-            mu = base * s if mult else base + s
-            err = y[t] - mu
-            errors[t] = err / mu if spec.error == "M" else err
-            scaled = err / s if mult else err
-            lv = base + alpha * scaled
-            tr = phi * tr + beta * scaled
-            rg[j] = s + gamma * (err / base if mult else err)
-    return errors
+    rows = len(lv)
+    return one_step_errors(
+        y,
+        m,
+        params,
+        np.full(rows, spec.season == "M"),
+        np.full(rows, spec.error == "M"),
+        lv,
+        tr,
+        rg,
+    )
 
 
 def _refine_start(y, m, spec, params, start, rounds: int = 1):
-    """Give the initial (level, trend, season ring) that minimise the one-step loss.
-
-    For additive forms with fixed smoothing parameters every one-step error is linear in the
-    initial states, so one filter pass over 1 + 2 + m rows (the start and a small change of each
-    state) gives the design matrix of a least-squares problem with the exact best start. For
-    multiplicative forms the same step is a Gauss-Newton step, kept only when it lowers the loss.
-    """
-    level, trend, ring = float(start[0]), float(start[1]), np.asarray(start[2], dtype=float)
-    seasonal = spec.season != "N"
-    mult = spec.season == "M"
-    exact = not mult and spec.error == "A"
-    dims = 1 + (spec.trend != "N") + (m if seasonal else 0)
-    size = float(np.mean(np.abs(y))) or 1.0
-    eps = np.full(dims, 1.0 if exact else 1e-4 * size)
-    if mult and not exact:
-        eps[dims - m :] = 1e-4
-    best = None
-    for _ in range(rounds if not exact else 1):
-        rows = 1 + dims
-        lv = np.full(rows, level)
-        tr = np.full(rows, trend)
-        rg = np.repeat(ring[:, None], rows, axis=1)
-        lv[1] += eps[0]
-        col = 1
-        if spec.trend != "N":
-            tr[col + 1] += eps[col]
-            col += 1
-        if seasonal:
-            for j in range(m):
-                rg[j, col + 1 + j] += eps[col + j]
-        errors = _one_step_errors(y, m, spec, params, lv, tr, rg)
-        if not np.all(np.isfinite(errors)):
-            break
-        sse = float(errors[:, 0] @ errors[:, 0])
-        if best is None:
-            best = sse
-        design = (errors[:, 1:] - errors[:, :1]) / eps
-        if exact:
-            steps, *_ = np.linalg.lstsq(design, -errors[:, 0], rcond=None)
-            steps = steps[None, :]
-        else:
-            # Levenberg-Marquardt steps for a few dampings, all checked in one pass (the
-            # multiplicative start is defined only up to a scale shared by level and season).
-            normal = design.T @ design
-            gradient = design.T @ errors[:, 0]
-            diagonal = np.diag(np.diag(normal) + 1e-12)
-            steps = np.array(
-                [np.linalg.solve(normal + damp * diagonal, -gradient) for damp in _DAMPINGS]
-            )
-        if not np.all(np.isfinite(steps)):
-            break
-        new_level = level + steps[:, 0]
-        new_trend = trend + (steps[:, 1] if spec.trend != "N" else 0.0)
-        new_ring = ring[:, None] + steps[:, dims - m :].T if seasonal else ring[:, None]
-        new_ring = np.repeat(new_ring, len(steps), axis=1) if not seasonal else new_ring
-        shift = new_ring.mean(axis=0)
-        if mult:
-            if not np.all(shift > 0):
-                break
-            new_ring, new_level, new_trend = new_ring / shift, new_level * shift, new_trend * shift
-        elif seasonal:
-            new_ring, new_level = new_ring - shift, new_level + shift
-        pick = 0
-        if not exact:
-            check = _one_step_errors(
-                y,
-                m,
-                spec,
-                params,
-                new_level,
-                np.broadcast_to(new_trend, new_level.shape).copy(),
-                new_ring.copy(),
-            )
-            values = np.where(
-                np.all(np.isfinite(check), axis=0), np.sum(check * check, axis=0), np.inf
-            )
-            pick = int(np.argmin(values))
-            if not values[pick] < best:
-                break
-            best = float(values[pick])
-        level, trend = (
-            float(new_level[pick]),
-            float(np.broadcast_to(new_trend, new_level.shape)[pick]),
-        )
-        ring = new_ring[:, pick].copy()
-    return level, trend, ring
+    """Give the initial (level, trend, season ring) that minimise the one-step loss on y."""
+    return refine_starts(y, m, [StartJob(spec, np.asarray(params), start, len(y))], rounds)[0]
 
 
 def _filter(y, m, params, mult_season, mult_error, level, trend, ring, n0, record_from=None):
@@ -344,12 +236,14 @@ def fit_ets_family(
         return out0, out1
 
     def restart(best0, best1):
-        for window, best, cut in ((0, best0, n0), (1, best1, n)):
-            for i, spec in enumerate(specs):
-                params = _params(spec, best[i][0][None, :])[0]
-                starts[window][i] = _refine_start(
-                    y[:cut], m, spec, params, starts[window][i], rounds=2
-                )
+        jobs = [
+            StartJob(spec, _params(spec, best[i][0][None, :])[0], starts[window][i], cut)
+            for window, best, cut in ((0, best0, n0), (1, best1, n))
+            for i, spec in enumerate(specs)
+        ]
+        refined = refine_starts(y, m, jobs, rounds=2)
+        for k, start in enumerate(refined):
+            starts[k // count][k % count] = start
 
     # Stage 1: a quasi-random cover of the parameter box (shared by both windows); stages 2-3:
     # shrinking boxes around the best point of each window; then the best starts for the best
