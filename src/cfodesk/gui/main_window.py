@@ -85,7 +85,7 @@ class MainWindow(OpenDataMixin, QMainWindow):
         self._finished_data: ReportData | None = None
         self._build()
         self._restore()
-        QTimer.singleShot(300, self._warm_up)
+        self._warm_up()
 
     # -- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -181,7 +181,9 @@ class MainWindow(OpenDataMixin, QMainWindow):
         self._refresh_recent()
 
     def _warm_up(self) -> None:
-        # Import the Scenarios tab now, while idle, not in the slice that shows a finished run.
+        # Import now, before the window shows, what a run needs on the GUI thread later (the
+        # run id, the Scenarios tab): not in the middle of a run or of showing its report.
+        _new_run_id()
         scenarios_available()
         # Everything loaded so far (Qt, pyqtgraph, pandas) lives as long as the app: keep it out
         # of the collector's full passes, which otherwise pause the window for ~100 ms.
