@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cfodesk.analytics.forecast.arima import arima
-from cfodesk.analytics.forecast.choice import nested_backtest
+from cfodesk.analytics.forecast.choice import combine, nested_backtest
 from cfodesk.analytics.forecast.ets import (
     EtsSpec,
     _initial_states,
@@ -104,3 +104,17 @@ def test_multiplicative_season_starts_are_refined_to_a_near_exact_fit():
     (fit,) = fit_ets_family(y, 12, [spec], 36, 12, 12)
     truth = (200 + 3 * np.arange(60, 72)) * (1 + 0.3 * np.sin(2 * np.pi * np.arange(60, 72) / 12))
     assert np.max(np.abs(fit.forecast / truth - 1)) < 0.04
+
+
+def test_combination_says_on_logarithms_once():
+    back, fc = np.zeros((2, 3)), np.zeros(3)
+    runs = {
+        "ETS(A,N,N)": (back, fc, "No trend", 1.0),
+        "theta": (back, fc, "Theta method on logarithms (alpha 0.3)", 1.0),
+        "arima": (back, fc, "ARIMA(0,1,1) with drift on logarithms", 1.0),
+    }
+    words = combine(runs, "ETS(A,N,N)")[2]
+    assert words.count("on logarithms") == 1
+    assert words.startswith("Mean of ETS(A,N,N), Theta and ARIMA(0,1,1) with drift,")
+    runs["arima"] = (back, fc, "ARIMA(1,1,0)", 1.0)
+    assert "logarithms" not in combine(runs, "ETS(A,N,N)")[2]

@@ -144,7 +144,7 @@ def _coefficient_jacobian(raw: np.ndarray) -> np.ndarray:
 
 
 def _residuals_and_jacobian(x, w, order, m, with_mean, spread, skip):
-    """Give scaled CSS residuals and their exact Jacobian in the free numbers x.
+    """Give scaled CSS residuals and a function giving their exact Jacobian in the free numbers.
 
     With a(B) = n(B) s(B) and b(B) = u(B) v(B) (non-seasonal times seasonal factors), the
     residuals are e = a(B)/b(B) z; a coefficient of n moves e by -B^i s(B)/b(B) z, one of u by
@@ -167,30 +167,36 @@ def _residuals_and_jacobian(x, w, order, m, with_mean, spread, skip):
     mu = x[count] * spread if with_mean else 0.0
     z = (w - mu) / spread
     e = lfilter(ar, ma, z)
-    columns = []
-    if p:
-        u = lfilter(sar, ma, z)
-        columns.append(np.stack([-_shifted(u, i) for i in range(1, p + 1)], axis=1))
-    if q:
-        u = lfilter(sma, ma, e)
-        columns.append(np.stack([_shifted(u, j) for j in range(1, q + 1)], axis=1))
-    if big_p:
-        u = lfilter(nar, ma, z)
-        columns.append(np.stack([-_shifted(u, m * k) for k in range(1, big_p + 1)], axis=1))
-    if big_q:
-        u = lfilter(nma, ma, e)
-        columns.append(np.stack([_shifted(u, m * k) for k in range(1, big_q + 1)], axis=1))
-    # d coefficient / d free number per block; the MA coefficients enter as -constrained(raw),
-    # which the sign of the MA columns above already carries (d b / d raw = -d c / d raw).
-    jac = [c @ _coefficient_jacobian(b) for c, b in zip(columns, (b for b in blocks if len(b)))]
-    if with_mean:
-        jac.append(-lfilter(ar, ma, np.ones(len(w)))[:, None])
-    return e[skip:], np.concatenate(jac, axis=1)[skip:], (ar, ma, mu)
+
+    def jacobian() -> np.ndarray:
+        columns = []
+        if p:
+            u = lfilter(sar, ma, z)
+            columns.append(np.stack([-_shifted(u, i) for i in range(1, p + 1)], axis=1))
+        if q:
+            u = lfilter(sma, ma, e)
+            columns.append(np.stack([_shifted(u, j) for j in range(1, q + 1)], axis=1))
+        if big_p:
+            u = lfilter(nar, ma, z)
+            columns.append(np.stack([-_shifted(u, m * k) for k in range(1, big_p + 1)], axis=1))
+        if big_q:
+            u = lfilter(nma, ma, e)
+            columns.append(np.stack([_shifted(u, m * k) for k in range(1, big_q + 1)], axis=1))
+        # d coefficient / d free number per block; the MA coefficients enter as
+        # -constrained(raw), which the sign of the MA columns above already carries.
+        used = [b for b in blocks if len(b)]
+        jac = [c @ _coefficient_jacobian(b) for c, b in zip(columns, used)]
+        if with_mean:
+            jac.append(-lfilter(ar, ma, np.ones(len(w)))[:, None])
+        return np.concatenate(jac, axis=1)[skip:]
+
+    return e[skip:], jacobian
 
 
 def _least_squares(x, evaluate, max_iter: int):
-    """Give x after Levenberg-Marquardt steps on ``evaluate(x) -> (residuals, jacobian, extra)``."""
-    resid, jac, _ = evaluate(x)
+    """Give x after Levenberg-Marquardt steps on ``evaluate(x) -> (residuals, jacobian())``."""
+    resid, jac_of = evaluate(x)
+    jac = jac_of()
     cost = float(resid @ resid)
     damping = 1e-3
     for _ in range(max_iter):
@@ -207,7 +213,7 @@ def _least_squares(x, evaluate, max_iter: int):
                 damping *= 10
                 continue
             trial = x + step
-            t_resid, t_jac, _ = evaluate(trial)
+            t_resid, t_jac_of = evaluate(trial)
             t_cost = float(t_resid @ t_resid)
             if np.isfinite(t_cost) and t_cost < cost:
                 improved = True
@@ -216,10 +222,11 @@ def _least_squares(x, evaluate, max_iter: int):
         if not improved:
             break
         gain = cost - t_cost
-        x, resid, jac, cost = trial, t_resid, t_jac, t_cost
+        x, resid, cost = trial, t_resid, t_cost
         damping = max(damping / 10, 1e-9)
         if gain <= TOLERANCE * max(cost, 1e-300) or float(np.max(np.abs(step))) < 1e-8:
             break
+        jac = t_jac_of()
     return x
 
 

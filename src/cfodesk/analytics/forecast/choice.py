@@ -26,6 +26,9 @@ MIN_KNOWN = 6
 
 Run = tuple  # (backtest rows, forecast, description, aicc)
 
+#: How a model fitted on logarithms ends its name.
+LOGS = " on logarithms"
+
 
 def choose(scores: Mapping[str, float], ics: Mapping[str, float], default: str) -> str:
     """Give the candidate the rule keeps: the combination unless one model is decisively better.
@@ -55,8 +58,12 @@ def combine(runs: Mapping[str, Run], ets: str) -> Run:
     back = np.mean([p[0] for p in parts], axis=0)
     fc = np.mean([p[1] for p in parts], axis=0)
     arima_name = runs["arima"][2].split(" (")[0]
-    logs = " on logarithms" if "on logarithms" in runs["arima"][2] else ""
-    desc = f"Mean of {ets}, Theta and {arima_name}{logs}"
+    # Theta and ARIMA are fitted on logarithms together (positive series); the ARIMA words
+    # already say so, and the combination says it once, for both.
+    logs = arima_name.endswith(LOGS)
+    desc = f"Mean of {ets}, Theta and {arima_name.removesuffix(LOGS)}"
+    if logs:
+        desc += ", the last two on logarithms"
     return back, fc, desc, np.inf
 
 
@@ -89,28 +96,40 @@ def nested_backtest(
     steps = actuals.shape[1]
     target = origins[:, None] + np.arange(steps)[None, :]
     rows = {k: (np.maximum(v[0], 0.0) if clip else v[0]) for k, v in runs.items()}
-    abs_err = {k: np.abs(actuals - v) for k, v in rows.items()}
     ets = [k for k in runs if k.startswith("ETS")]
     ets_by_ic = min(ets, key=lambda k: early_ics.get(k, np.inf)) if ets else None
     can_combine = bool(ets) and "theta" in runs and "arima" in runs
     singles_default = _default(runs, early_ics)
+    # Each ETS form's combination, once (the member changes between origins, not the rows).
+    combos = {}
+    if can_combine:
+        for k in ets:
+            combo = combine(runs, k)[0]
+            combos[k] = np.maximum(combo, 0.0) if clip else combo
+    # Mean absolute error of every candidate over the cells known at each origin, for all
+    # origins at once: (origins, cells) known-mask times (cells, candidates) errors.
+    names = list(rows) + [("combination", k) for k in combos]
+    stacked = np.stack([rows[k] for k in rows] + list(combos.values()))
+    with np.errstate(invalid="ignore"):
+        errors = np.abs(actuals[None] - stacked).reshape(len(names), -1)
+    finite = np.isfinite(actuals)
+    known = ((target[None] < origins[:, None, None]) & finite[None]).reshape(len(origins), -1)
+    counts = known.sum(axis=1)
+    sums = known.astype(float) @ np.where(np.isfinite(errors), errors, 0.0).T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts[:, None]
     out = np.empty_like(actuals)
     chosen: list[str] = []
-    for r, origin in enumerate(origins):
-        known = (target < origin) & np.isfinite(actuals)
-        enough = int(known.sum()) >= MIN_KNOWN
-        scores = {
-            k: float(np.mean(e[known])) if enough else float("nan") for k, e in abs_err.items()
-        }
+    for r in range(len(origins)):
+        enough = int(counts[r]) >= MIN_KNOWN
+        row = means[r]
+        scores = {k: float(row[i]) if enough else float("nan") for i, k in enumerate(rows)}
         candidates = dict(rows)
         if can_combine:
             by_backtest = min(ets, key=scores.__getitem__) if enough else ets_by_ic
-            combo = combine(runs, by_backtest)[0]
-            combo = np.maximum(combo, 0.0) if clip else combo
-            candidates["combination"] = combo
-            scores["combination"] = (
-                float(np.mean(np.abs(actuals - combo)[known])) if enough else float("nan")
-            )
+            candidates["combination"] = combos[by_backtest]
+            position = names.index(("combination", by_backtest))
+            scores["combination"] = float(row[position]) if enough else float("nan")
         default = "combination" if can_combine else singles_default
         name = choose(scores, early_ics, default)
         out[r] = candidates[name][r]

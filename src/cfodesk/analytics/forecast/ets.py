@@ -255,18 +255,23 @@ def fit_ets_family(
         units1 = [np.vstack([b[0], b[0] + width * _STAGE2]) for b in best1]
         best0, best1 = run(units0, units1)
     restart(best0, best1)
-    best0, best1 = run([b[0][None, :] for b in best0], [b[0][None, :] for b in best1])
 
-    # Final pass: two rows per form (backtest parameters and starts, final ones), with states.
+    # Final pass: two rows per form (backtest parameters and starts, final ones), with states,
+    # and the losses (for AICc) with the refined starts.
     rows0 = population([b[0][None, :] for b in best0], 0)
     rows1 = population([b[0][None, :] for b in best1], 1)
-    params, km, _, lv, tr, rg = (
+    params, km, me, lv, tr, rg = (
         np.stack([a, b], axis=1).reshape(-1, *a.shape[1:])
         if k != 5
         else np.stack([a, b], axis=2).reshape(a.shape[0], -1)
         for k, (a, b) in enumerate(zip(rows0, rows1))
     )
-    _, _, states = _filter(y, m, params, km, None, lv, tr, rg, n0, record_from=n0)
+    (s0, l0), (s1, l1), states = _filter(
+        y, m, params, km, me if me.any() else None, lv, tr, rg, n0, record_from=n0
+    )
+    loss0, loss1 = _loss(s0, l0, n0)[0::2], _loss(s1, l1, n)[1::2]
+    best0 = [(b[0], float(v)) for b, v in zip(best0, loss0)]
+    best1 = [(b[0], float(v)) for b, v in zip(best1, loss1)]
     back = np.stack(
         [_forecast_from(st, n0 + i, m, params, km, steps) for i, st in enumerate(states[:-1])],
         axis=1,
