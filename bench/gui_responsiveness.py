@@ -97,7 +97,10 @@ def main() -> int:
     def finish() -> None:
         left = worker_processes()
         state["workers_after_0_5s"] = len(left)
-        state["left_cmdlines"] = [f"pid {p.pid} ppid {p.ppid()} (window {os.getpid()}) " + " ".join(p.cmdline())[:90] for p in left]
+        state["left_cmdlines"] = [
+            f"pid {p.pid} ppid {p.ppid()} (window {os.getpid()}) " + " ".join(p.cmdline())[:90]
+            for p in left
+        ]
         heartbeat.stop()
         app.quit()
 
