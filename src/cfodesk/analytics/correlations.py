@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import t as student_t
 
 from ..metrics import metric_info
 from ..model import Panel
 from ..progress import CancelToken, StepCallback, no_step
+from .stats import student_t_sf
 
 __all__ = [
     "CONTRACT_COLUMNS",
@@ -328,7 +328,7 @@ def _p_values(r: np.ndarray, n_eff: np.ndarray) -> np.ndarray:
     r = np.clip(r, -0.999999, 0.999999)
     df = n_eff - 2
     statistic = np.abs(r) * np.sqrt(df / (1 - r * r))
-    return 2 * student_t.sf(statistic, df)
+    return 2 * student_t_sf(statistic, df)
 
 
 def _is_identity(a: str, b: str) -> bool:
