@@ -51,7 +51,7 @@ COUNT_MIN_RELATIVE = 0.10
 CHANGE_SCALE_FLOOR = 0.05
 #: A change returned by at least this share the next period makes the move a spike or dip.
 REVERT_SHARE = 0.5
-#: A balance is judged by its level only when that predicts it this much better than its change.
+#: A balance is judged by its level when that predicts it this much better than its change.
 LEVEL_PREFERENCE = 0.75
 #: Periods each side whose median gives a count's level before and after a step.
 STEP_SIDE = 3
@@ -64,9 +64,9 @@ def read_balance(values: np.ndarray, period: int, threshold: float = THRESHOLD) 
     value plus the usual change than from a trend line, and is judged by its change. A balance
     that tracks a flow (receivables as days of revenue, payables as days of costs) wanders
     around a seasonal trend: there the change doubles the noise (two periods' errors in each
-    difference) and the level is the better judge. The level is chosen only when its typical
-    error relative to the balance is clearly smaller (below ``LEVEL_PREFERENCE`` of the
-    change's: sqrt(1/2) is what pure level noise gives), so running sums always go by change.
+    difference) and the level is the better judge. The level is chosen when its typical error
+    relative to the balance is smaller (pure level noise gives sqrt(1/2) of the change's; a
+    running sum gives several times the change's).
     """
     by_change = scan_changes(values, period, threshold=threshold)
     by_level = scan_series(values, period, threshold)
@@ -162,7 +162,8 @@ def scan_changes(
             points[i] = True
             taken[i : i + 2] = True
             score[i] = pair[i]
-    for i in np.flatnonzero(flagged & ~taken):
+    # A move that came back but not far enough for the pair to count is no step either.
+    for i in np.flatnonzero(flagged & ~taken & ~returned):
         if i == n - 1:
             points[i] = True  # the last period: no telling yet whether it stays
             continue
