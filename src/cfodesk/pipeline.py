@@ -31,7 +31,7 @@ from .progress import (
     no_progress,
 )
 
-__all__ = ["run_report", "new_run_id", "plan_stages", "DEFAULT_RATES"]
+__all__ = ["run_report", "new_run_id", "plan_stages", "planned_stages", "DEFAULT_RATES"]
 
 T = TypeVar("T")
 
@@ -140,7 +140,7 @@ def run_report(
     for text in config.scenarios:
         parse_scenario(text)
     staging = StagingFolder(out_dir, overwrite=overwrite) if out_dir is not None else None
-    stages = _stages_for(config, writes=staging is not None)
+    stages = planned_stages(config, writes=staging is not None)
     rates = dict(DEFAULT_RATES)
     if history is not None:
         rates.update(history.stage_rates())
@@ -182,8 +182,9 @@ def run_report(
     return report
 
 
-def _stages_for(config: ReportConfig, *, writes: bool) -> tuple[str, ...]:
-    """Give the stages this run really does: no charts unless a format shows them."""
+def planned_stages(config: ReportConfig, *, writes: bool) -> tuple[str, ...]:
+    """Give the stages a run really does: none that write without a folder, no charts unless
+    a format shows them."""
     stages = STAGE_IDS if writes else STAGE_IDS[:-2]
     if not CHART_FORMATS & set(config.formats):
         stages = tuple(s for s in stages if s != "charts")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import CfoDeskError
 from ..paths import user_data_dir
+from ..pipeline import planned_stages
 from .open_data import DATA_FILTER, WINDOW_FORMATS, OpenDataMixin
 from .progress_panel import ProgressPanel
 from .report_data import ReportData
@@ -259,7 +260,10 @@ class MainWindow(OpenDataMixin, QMainWindow):
         worker.failed.connect(self._on_failed)
         worker.cancelled.connect(self._on_cancelled)
         self.worker = worker
-        self.panel.start(f"Starting on {', '.join(p.name for p in self.sources)}…")
+        self.panel.start(
+            f"Starting on {', '.join(p.name for p in self.sources)}…",
+            planned_stages(config, writes=True),
+        )
         self._set_idle(False)
         self.statusBar().showMessage(f"Running report {run_id}")
         self._start_task(worker)

@@ -7,6 +7,7 @@ timeline (elapsed, fraction, stage) for the "This run" view.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
@@ -100,13 +101,13 @@ class ProgressPanel(QWidget):
         self._ticker.timeout.connect(self._tick)
 
     # -- run lifecycle ----------------------------------------------------------------------
-    def start(self, message: str = "Starting…") -> None:
-        """Prepare for a new run."""
+    def start(self, message: str = "Starting…", stages: Sequence[str] = STAGE_IDS) -> None:
+        """Prepare for a new run that will go through ``stages``."""
         self.running = True
         self.timeline = RunTimeline()
         self._stage_started.clear()
         self._current_stage = None
-        self._reset_stages(STAGE_IDS)
+        self._reset_stages(stages)
         self.bar.setValue(0)
         self.stage_label.setText(message)
         self.item_label.setText("")
@@ -248,10 +249,6 @@ class ProgressPanel(QWidget):
         if percent != self._last_percent:
             self._last_percent = percent
             self.percent_changed.emit(percent)
-
-    def finish_unvisited(self) -> list[str]:
-        """Give the stages the run never entered (e.g. charts and write without an output)."""
-        return [s for s in self._items if s not in self._stage_started]
 
 
 def _item_text(event: ProgressEvent) -> str:
