@@ -140,7 +140,7 @@ def _models(report: Report) -> str:
          format_percent(r["coverage_95"]), r["note"] or ("fallback" if r["fallback"] else "")]
         for r in rows
     ]  # fmt: skip
-    headers = ["Metric", "Model", "MASE", "sMAPE", "80 % coverage", "95 % coverage", "Note"]
+    headers = ["Metric", "Model", "MASE", "sMAPE %", "80 % coverage", "95 % coverage", "Note"]
     return _table(headers, body, numeric=(2, 3, 4, 5))
 
 

@@ -184,7 +184,7 @@ def _story(report: Report, charts: Sequence[Path], width: float) -> list[Any]:
                                        Spacer(1, 4 * mm)]))  # fmt: skip
     models = forecast_summary_rows(report, level="total")
     if models:
-        rows = [["Metric", "Model", "MASE", "sMAPE", "80 % cover", "95 % cover"]]
+        rows = [["Metric", "Model", "MASE", "sMAPE %", "80 % cover", "95 % cover"]]
         rows += [[_p(metric_label(m["metric"]), s["cell"]), _p(m["model"], s["cell"]),
                   format_number(m["mase"], 2), format_number(m["smape"], 1),
                   format_percent(m["coverage_80"]), format_percent(m["coverage_95"])]

@@ -131,7 +131,7 @@ def _model_text(summary: dict[str, Any] | None) -> str:
         parts.append(f"backtest MASE {float(summary['mase']):.2f}")
     if not fmt.is_missing(summary.get("smape")):
         smape = float(summary["smape"])
-        parts.append(f"sMAPE {fmt.percent(smape if smape <= 2 else smape / 100)}")
+        parts.append(f"sMAPE {fmt.percent(smape / 100)}")  # stored in percent points
     if not fmt.is_missing(summary.get("coverage_80")):
         parts.append(f"80% range held {fmt.percent(summary['coverage_80'], 0)} of the time")
     if summary.get("note"):
