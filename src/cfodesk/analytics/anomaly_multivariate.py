@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2
+
+from .stats import chi2_sf
 
 __all__ = ["UnusualMonth", "unusual_combinations", "isolation_scores"]
 
@@ -70,7 +71,7 @@ def unusual_combinations(
     centred = features - centre
     weighted = centred @ precision
     d2 = np.einsum("ij,ij->i", weighted, centred)
-    candidates = np.flatnonzero((chi2.sf(d2, p) < MAX_P_VALUE) & ~already_flagged[rows])
+    candidates = np.flatnonzero((chi2_sf(d2, p) < MAX_P_VALUE) & ~already_flagged[rows])
     if candidates.size == 0:
         return []
     # The forest sees whitened features, so a broken correlation becomes an isolated point.
