@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 from pathlib import Path
 
@@ -70,3 +71,13 @@ def test_the_folder_reopens(real_report_folder: Path) -> None:
     assert loaded.panel is not None and "revenue" in loaded.panel.metrics
     assert HOSTILE_REGION in set(loaded.forecasts["segment"])
     assert set(loaded.documents) == {"xlsx", "html", "pdf"}
+
+
+def test_the_summary_reads_as_sentences(real_report_folder: Path) -> None:
+    data = json.loads((real_report_folder / "report.json").read_text(encoding="utf-8"))
+    bullets = [b["text"] for b in data["narrative"]["bullets"]]
+    page = (real_report_folder / "report.html").read_text(encoding="utf-8")
+    assert data["narrative"]["headline"].split(",")[0] in page
+    assert "Bullet(" not in page
+    for text in bullets:
+        assert html.escape(text) in page

@@ -56,6 +56,9 @@ class Bullet:
     kind: str
     text: str
 
+    def __str__(self) -> str:
+        return self.text
+
 
 @dataclass(frozen=True)
 class Narrative:

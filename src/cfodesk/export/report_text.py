@@ -76,7 +76,8 @@ def narrative_lines(report: Report) -> list[tuple[str, str]]:
     if headline:
         lines.append(("headline", str(headline)))
     lines += [("paragraph", str(p)) for p in getattr(narrative, "paragraphs", ()) or () if p]
-    lines += [("bullet", str(b)) for b in getattr(narrative, "bullets", ()) or () if b]
+    bullets = getattr(narrative, "bullets", ()) or ()
+    lines += [("bullet", str(getattr(b, "text", b))) for b in bullets if b]
     if not lines and hasattr(narrative, "to_text"):
         lines = [("paragraph", p) for p in str(narrative.to_text()).split("\n\n") if p.strip()]
     return lines
