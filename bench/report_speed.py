@@ -58,6 +58,11 @@ def measure(label: str, source: Path, jobs: int) -> None:
     print(f"series: {len(report.panel)}  periods: {len(report.panel.periods)}  jobs: {jobs}")
     for stage, seconds in report.stage_durations.items():
         print(f"  {stage:<13}{seconds:>8.2f} s")
+    forecast_seconds = report.stage_durations.get("forecast", 0.0)
+    print(
+        f"forecast stage per series: {forecast_seconds / max(len(report.panel), 1):.4f} s wall "
+        f"({forecast_seconds * jobs / max(len(report.panel), 1):.4f} s per series per worker)"
+    )
     print(
         f"total wall: {wall:.2f} s   peak memory: main {own:.0f} MB, largest worker {child:.0f} MB"
     )

@@ -130,36 +130,44 @@ def _filter(y, m, params, mult_season, mult_error, level, trend, ring, n0, recor
     level = level.copy()
     trend = trend.copy()
     ring = ring.copy()
-    rows = len(alpha)
-    sse = np.zeros(rows)
-    slog = np.zeros(rows)
-    sse0 = slog0 = None
+    n = len(y)
+    errs = np.empty((n, len(alpha)))
+    mus = np.empty((n, len(alpha))) if mult_error is not None else None
     states = []
     km = mult_season
     any_mult = bool(km.any())
     with np.errstate(all="ignore"):
-        for t in range(len(y)):
-            if t == n0:
-                sse0, slog0 = sse.copy(), slog.copy()
+        for t in range(n):
             if record_from is not None and t >= record_from:
                 states.append((level.copy(), trend.copy(), ring.copy()))
             j = t % m
             s = ring[j]
-            base = level + phi * trend
+            damped = phi * trend
+            base = level + damped
             mu = np.where(km, base * s, base + s) if any_mult else base + s
             err = y[t] - mu
+            errs[t] = err
+            if mus is not None:
+                mus[t] = mu
             scaled = np.where(km, err / s, err) if any_mult else err
             level = base + alpha * scaled
-            trend = phi * trend + beta * scaled
+            trend = damped + beta * scaled
             ring[j] = s + gamma * (np.where(km, err / base, err) if any_mult else err)
-            if mult_error is not None:
-                rel = err / mu
-                sse += np.where(mult_error, rel * rel, err * err)
-                slog += np.where(mult_error, np.log(np.abs(mu)), 0.0)
-            else:
-                sse += err * err
-    if sse0 is None:
-        sse0, slog0 = sse.copy(), slog.copy()
+        # Losses after the pass: running sums over time (the same additions, in the same order).
+        if mus is not None:
+            rel = errs / mus
+            squares = np.where(mult_error, rel * rel, errs * errs)
+            logs = np.where(mult_error, np.log(np.abs(mus)), 0.0)
+        else:
+            squares, logs = errs * errs, None
+    sse_run = np.cumsum(squares, axis=0)
+    slog_run = np.cumsum(logs, axis=0) if logs is not None else None
+    cut = min(n0, n)
+    zeros = np.zeros(len(alpha))
+    sse0 = sse_run[cut - 1] if cut else zeros
+    slog0 = (slog_run[cut - 1] if cut else zeros) if slog_run is not None else zeros
+    sse = sse_run[-1] if n else zeros
+    slog = slog_run[-1] if slog_run is not None and n else zeros
     states.append((level, trend, ring))
     return (sse0, slog0), (sse, slog), states
 

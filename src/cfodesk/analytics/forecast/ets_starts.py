@@ -62,6 +62,7 @@ def one_step_errors(y, m, params, mult_season, mult_error, lv, tr, rg) -> np.nda
     mixed = bool(np.any(mult_season))
     rel = bool(np.any(mult_error))
     errors = np.empty((len(y), len(lv)))
+    means = np.empty((len(y), len(lv))) if rel else None
     with np.errstate(all="ignore"):
         for t in range(len(y)):
             j = t % m
@@ -69,10 +70,15 @@ def one_step_errors(y, m, params, mult_season, mult_error, lv, tr, rg) -> np.nda
             base = lv + phi * tr
             mu = np.where(mult_season, base * s, base + s) if mixed else base + s
             err = y[t] - mu
-            errors[t] = np.where(mult_error, err / mu, err) if rel else err
-            lv = base + alpha * (np.where(mult_season, err / s, err) if mixed else err)
-            tr = phi * tr + beta * (np.where(mult_season, err / s, err) if mixed else err)
+            errors[t] = err
+            if rel:
+                means[t] = mu
+            scaled = np.where(mult_season, err / s, err) if mixed else err
+            lv = base + alpha * scaled
+            tr = phi * tr + beta * scaled
             rg[j] = s + gamma * (np.where(mult_season, err / base, err) if mixed else err)
+        if means is not None:
+            errors = np.where(mult_error, errors / means, errors)
     return errors
 
 
