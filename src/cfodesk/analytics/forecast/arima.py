@@ -272,8 +272,33 @@ def _fit(
 
 #: Levenberg-Marquardt iterations per fit (each one filter pass per parameter block).
 MAX_STEPS = 40
-#: Relative fall of the sum of squares below which a fit has converged (MINPACK's ftol).
-TOLERANCE = 1e-8
+#: Relative fall of the sum of squares below which a fit has converged (a tighter 1e-8 took a
+#: third more iterations and changed sample forecasts by at most 5e-5 relative).
+TOLERANCE = 1e-6
+
+
+def _warm_start(order: ArimaOrder, fits: list[_Fit], with_mean: bool) -> np.ndarray | None:
+    """Give a start for ``order`` from the fitted orders nested in it, or None if there is none.
+
+    Each block of free numbers (AR, MA, seasonal AR, seasonal MA) comes from the nested fit with
+    the longest such block (lowest AICc among equals), padded with zeros: the free numbers are
+    partial autocorrelations, so the padded start is exactly the nested model, and the search
+    only goes down from its sum of squares.
+    """
+    nested = [f for f in fits if all(a <= b for a, b in zip(f.order, order))]
+    if not nested:
+        return None
+    x = np.zeros(sum(order) + int(with_mean))
+    offset = 0
+    for block, size in enumerate(order):
+        donors = [f for f in nested if f.order[block]]
+        if size and donors:
+            longest = max(f.order[block] for f in donors)
+            donor = min((f for f in donors if f.order[block] == longest), key=lambda f: f.aicc)
+            at = sum(donor.order[:block])
+            x[offset : offset + longest] = donor.x[at : at + longest]
+        offset += size
+    return x
 
 
 def _project(y: np.ndarray, origins: np.ndarray, fit: _Fit, poly: np.ndarray, steps: int):
@@ -348,9 +373,11 @@ def arima(
     with_mean = d + big_d <= 1
     seasonal_terms = bool(big_d) and n - len(poly) >= m + 8
     w_full = np.convolve(y, poly, mode="valid")
-    fits = [
-        f for order in _order_menu(seasonal_terms, d) if (f := _fit(w_full, order, m, with_mean))
-    ]
+    fits: list[_Fit] = []
+    for order in _order_menu(seasonal_terms, d):
+        fit = _fit(w_full, order, m, with_mean, _warm_start(order, fits, with_mean))
+        if fit is not None:
+            fits.append(fit)
     if not fits:
         raise ValueError("no ARIMA order could be fitted")
     best = min(fits, key=lambda f: f.aicc)
