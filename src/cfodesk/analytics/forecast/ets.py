@@ -83,16 +83,16 @@ _STAGE2 = _halton(16, 4) * 2 - 1  # offsets in [-1, 1)
 
 def _params(spec: EtsSpec, u: np.ndarray) -> np.ndarray:
     """Map unit-cube points (P, 4) to (alpha, beta, gamma, phi) rows that satisfy the bounds."""
+    return _param_rows(u, spec.trend != "N", spec.trend == "Ad", spec.season != "N")
+
+
+def _param_rows(u: np.ndarray, trend, damped, season) -> np.ndarray:
+    """Map unit-cube points (P, 4) to parameter rows; the form flags are scalars or (P,) rows."""
     u = np.clip(u, 0.0, 1.0)
     alpha = 0.02 + 0.96 * u[:, 0]
-    beta = np.zeros(len(u))
-    gamma = np.zeros(len(u))
-    phi = np.zeros(len(u))
-    if spec.trend != "N":
-        beta = alpha * (0.002 + 0.5 * u[:, 1] ** 2)
-        phi = 0.8 + 0.2 * u[:, 3] if spec.trend == "Ad" else np.ones(len(u))
-    if spec.season != "N":
-        gamma = (1 - alpha) * (0.002 + 0.6 * u[:, 2] ** 2)
+    beta = np.where(trend, alpha * (0.002 + 0.5 * u[:, 1] ** 2), 0.0)
+    phi = np.where(damped, 0.8 + 0.2 * u[:, 3], np.where(trend, 1.0, 0.0))
+    gamma = np.where(season, (1 - alpha) * (0.002 + 0.6 * u[:, 2] ** 2), 0.0)
     return np.stack([alpha, beta, gamma, phi], axis=1)
 
 
@@ -189,6 +189,20 @@ def _forecast_from(state, t, m, params, mult, steps: int) -> np.ndarray:
     return np.where(mult[:, None], base * season, base + season)
 
 
+def _backtest_from(states, n0, m, params, mult, steps: int) -> np.ndarray:
+    """Give (rows, origins, steps) forecasts from the states before each origin n0, n0 + 1, ..."""
+    level = np.stack([st[0] for st in states], axis=1)  # (rows, origins)
+    trend = np.stack([st[1] for st in states], axis=1)
+    rings = np.stack([st[2] for st in states], axis=0)  # (origins, m, rows)
+    phi = params[:, 3]
+    h = np.arange(1, steps + 1)
+    damp = np.cumsum(phi[:, None] ** h[None, :], axis=1)  # (rows, steps)
+    base = level[:, :, None] + damp[:, None, :] * trend[:, :, None]
+    positions = (n0 + np.arange(len(states))[:, None] + h[None, :] - 1) % m  # (origins, steps)
+    season = np.take_along_axis(rings, positions[:, :, None], axis=1).transpose(2, 0, 1)
+    return np.where(mult[:, None, None], base * season, base + season)
+
+
 def fit_ets_family(
     y: np.ndarray, m: int, specs: list[EtsSpec], n0: int, steps: int, horizon: int
 ) -> list[EtsFit]:
@@ -204,21 +218,22 @@ def fit_ets_family(
     heuristic = [_initial_states(y, m, s) for s in specs]
     starts = [list(heuristic), list(heuristic)]  # per window (backtest, full), per form
 
-    def population(units: list[np.ndarray], window: int):
-        params, km, me, lv, tr, rg = [], [], [], [], [], []
-        for spec, init, u in zip(specs, starts[window], units):
-            p = _params(spec, u)
-            params.append(p)
-            km.append(np.full(len(p), spec.season == "M"))
-            me.append(np.full(len(p), spec.error == "M"))
-            lv.append(np.full(len(p), init[0]))
-            tr.append(np.full(len(p), init[1]))
-            rg.append(np.repeat(np.asarray(init[2], dtype=float)[:, None], len(p), axis=1))
-        return [np.concatenate(params), np.concatenate(km), np.concatenate(me)] + [
-            np.concatenate(lv),
-            np.concatenate(tr),
-            np.concatenate(rg, axis=1),
+    flags = np.array(
+        [
+            (sp.trend != "N", sp.trend == "Ad", sp.season != "N", sp.season == "M", sp.error == "M")
+            for sp in specs
         ]
+    )
+
+    def population(units: list[np.ndarray], window: int):
+        sizes = [len(u) for u in units]
+        rows = np.repeat(flags, sizes, axis=0)
+        params = _param_rows(np.concatenate(units), rows[:, 0], rows[:, 1], rows[:, 2])
+        init = starts[window]
+        lv = np.repeat([float(s[0]) for s in init], sizes)
+        tr = np.repeat([float(s[1]) for s in init], sizes)
+        rg = np.repeat(np.stack([np.asarray(s[2], dtype=float) for s in init], axis=1), sizes, 1)
+        return [params, rows[:, 3].copy(), rows[:, 4].copy(), lv, tr, rg]
 
     def run(units0, units1):
         """Give per-form (best unit, loss) on each window; units1 None shares the rows."""
@@ -280,10 +295,7 @@ def fit_ets_family(
     loss0, loss1 = _loss(s0, l0, n0)[0::2], _loss(s1, l1, n)[1::2]
     best0 = [(b[0], float(v)) for b, v in zip(best0, loss0)]
     best1 = [(b[0], float(v)) for b, v in zip(best1, loss1)]
-    back = np.stack(
-        [_forecast_from(st, n0 + i, m, params, km, steps) for i, st in enumerate(states[:-1])],
-        axis=1,
-    )  # (rows, origins, steps)
+    back = _backtest_from(states[:-1], n0, m, params, km, steps)  # (rows, origins, steps)
     final = _forecast_from(states[-1], n, m, params, km, horizon)
     fits = []
     for i, spec in enumerate(specs):
