@@ -114,6 +114,71 @@ def _flags(jobs: list[StartJob], sizes: list[int]):
     return params, km, me
 
 
+def _pass(y, m, jobs: list[StartJob], blocks: list[tuple]) -> list[np.ndarray]:
+    """Give each block's (cut, rows) one-step errors from one shared filter pass.
+
+    ``blocks[k]`` is (level, trend, ring) rows for ``jobs[k]``, ring (m, rows).
+    """
+    sizes = [len(b[0]) for b in blocks]
+    params, km, me = _flags(jobs, sizes)
+    errors = one_step_errors(
+        y[: max(j.cut for j in jobs)],
+        m,
+        params,
+        km,
+        me,
+        np.concatenate([b[0] for b in blocks]),
+        np.concatenate([b[1] for b in blocks]),
+        np.concatenate([b[2] for b in blocks], axis=1),
+    )
+    out, offset = [], 0
+    for job, k in zip(jobs, sizes):
+        out.append(errors[: job.cut, offset : offset + k])
+        offset += k
+    return out
+
+
+def _proposals(job: StartJob, start: Start, errors: np.ndarray, eps: np.ndarray, m: int):
+    """Give candidate starts (level, trend, ring arrays, one per column) from a perturbed block.
+
+    One candidate for additive forms (the exact least-squares start), one per damping of the
+    Levenberg-Marquardt step for multiplicative ones; None when the step cannot be taken.
+    """
+    spec = job.spec
+    seasonal, mult = spec.season != "N", spec.season == "M"
+    exact = not mult and spec.error == "A"
+    dims = len(eps)
+    if not np.all(np.isfinite(errors)):
+        return None
+    design = (errors[:, 1:] - errors[:, :1]) / eps
+    if exact:
+        steps, *_ = np.linalg.lstsq(design, -errors[:, 0], rcond=None)
+        steps = steps[None, :]
+    else:
+        # Levenberg-Marquardt steps for a few dampings, all checked in one pass (the
+        # multiplicative start is defined only up to a scale shared by level and season).
+        normal = design.T @ design
+        gradient = design.T @ errors[:, 0]
+        diagonal = np.diag(np.diag(normal) + 1e-12)
+        steps = np.array([np.linalg.solve(normal + d * diagonal, -gradient) for d in DAMPINGS])
+    if not np.all(np.isfinite(steps)):
+        return None
+    level, trend, ring = start
+    new_level = level + steps[:, 0]
+    new_trend = trend + (steps[:, 1] if spec.trend != "N" else 0.0)
+    new_trend = np.broadcast_to(new_trend, new_level.shape).copy()
+    new_ring = ring[:, None] + steps[:, dims - m :].T if seasonal else ring[:, None]
+    new_ring = np.repeat(new_ring, len(steps), axis=1) if not seasonal else new_ring
+    shift = new_ring.mean(axis=0)
+    if mult:
+        if not np.all(shift > 0):
+            return None
+        new_ring, new_level, new_trend = new_ring / shift, new_level * shift, new_trend * shift
+    elif seasonal:
+        new_ring, new_level = new_ring - shift, new_level + shift
+    return new_level, new_trend, new_ring
+
+
 def refine_starts(y: np.ndarray, m: int, jobs: list[StartJob], rounds: int = 1) -> list[Start]:
     """Give, per job, the initial (level, trend, season ring) that minimise the one-step loss.
 
@@ -121,106 +186,82 @@ def refine_starts(y: np.ndarray, m: int, jobs: list[StartJob], rounds: int = 1) 
     initial states, so one filter pass over 1 + 2 + m rows (the start and a small change of each
     state) gives the design matrix of a least-squares problem with the exact best start. For
     multiplicative forms the same step is a Levenberg-Marquardt step for a few dampings, kept
-    only when it lowers the loss. All jobs share each filter pass.
+    only when it lowers the loss, for up to ``rounds`` steps. All jobs share each filter pass,
+    and the pass that checks a round's candidates also filters their perturbations, which are
+    the next round's design if a candidate is kept.
     """
     size = float(np.mean(np.abs(y))) or 1.0
     out: list[Start] = [
         (float(j.start[0]), float(j.start[1]), np.asarray(j.start[2], dtype=float)) for j in jobs
     ]
-    best: list[float | None] = [None] * len(jobs)
-    active = list(range(len(jobs)))
+    best: list[float] = [np.inf] * len(jobs)
+    perturbed = [
+        _perturbed(StartJob(j.spec, j.params, out[i], j.cut), m, size) for i, j in enumerate(jobs)
+    ]
+    blocks = _pass(y, m, jobs, [p[2:] for p in perturbed])
+    pending = {}  # job index -> candidate starts
+    for i, (job, errors, part) in enumerate(zip(jobs, blocks, perturbed)):
+        if np.all(np.isfinite(errors)):
+            best[i] = float(errors[:, 0] @ errors[:, 0])
+        found = _proposals(job, out[i], errors, part[1], m)
+        if found is None:
+            continue
+        if job.spec.season != "M" and job.spec.error == "A":
+            out[i] = (float(found[0][0]), float(found[1][0]), found[2][:, 0].copy())
+        else:
+            pending[i] = found
     for round_no in range(max(rounds, 1)):
-        if not active:
+        if not pending:
             break
-        current = [StartJob(jobs[i].spec, jobs[i].params, out[i], jobs[i].cut) for i in active]
-        parts = [_perturbed(job, m, size) for job in current]
-        sizes = [len(p[2]) for p in parts]
-        params, km, me = _flags(current, sizes)
-        errors_all = one_step_errors(
-            y[: max(j.cut for j in current)],
-            m,
-            params,
-            km,
-            me,
-            np.concatenate([p[2] for p in parts]),
-            np.concatenate([p[3] for p in parts]),
-            np.concatenate([p[4] for p in parts], axis=1),
-        )
-        proposals = []  # (job index, dims, candidate level/trend/ring arrays)
-        offset = 0
-        for i, job, (dims, eps, *_), k in zip(active, current, parts, sizes):
-            errors = errors_all[: job.cut, offset : offset + k]
-            offset += k
-            spec = job.spec
-            seasonal, mult = spec.season != "N", spec.season == "M"
-            exact = not mult and spec.error == "A"
-            if exact and round_no > 0:
-                continue
-            if not np.all(np.isfinite(errors)):
-                continue
-            sse = float(errors[:, 0] @ errors[:, 0])
-            if best[i] is None:
-                best[i] = sse
-            design = (errors[:, 1:] - errors[:, :1]) / eps
-            if exact:
-                steps, *_ = np.linalg.lstsq(design, -errors[:, 0], rcond=None)
-                steps = steps[None, :]
-            else:
-                normal = design.T @ design
-                gradient = design.T @ errors[:, 0]
-                diagonal = np.diag(np.diag(normal) + 1e-12)
-                steps = np.array(
-                    [np.linalg.solve(normal + damp * diagonal, -gradient) for damp in DAMPINGS]
+        more = round_no + 1 < rounds
+        order = list(pending)
+        rows_of, layout = [], []
+        for i in order:
+            level, trend, ring = pending[i]
+            if more:
+                # Each candidate with its perturbations: (1 + dims) rows per candidate.
+                parts = [
+                    _perturbed(
+                        StartJob(
+                            jobs[i].spec,
+                            jobs[i].params,
+                            (level[c], trend[c], ring[:, c]),
+                            jobs[i].cut,
+                        ),
+                        m,
+                        size,
+                    )
+                    for c in range(len(level))
+                ]
+                width = len(parts[0][2])
+                rows_of.append(
+                    (
+                        np.concatenate([q[2] for q in parts]),
+                        np.concatenate([q[3] for q in parts]),
+                        np.concatenate([q[4] for q in parts], axis=1),
+                    )
                 )
-            if not np.all(np.isfinite(steps)):
-                continue
-            level, trend, ring = out[i]
-            new_level = level + steps[:, 0]
-            new_trend = trend + (steps[:, 1] if spec.trend != "N" else 0.0)
-            new_trend = np.broadcast_to(new_trend, new_level.shape).copy()
-            new_ring = ring[:, None] + steps[:, dims - m :].T if seasonal else ring[:, None]
-            new_ring = np.repeat(new_ring, len(steps), axis=1) if not seasonal else new_ring
-            shift = new_ring.mean(axis=0)
-            if mult:
-                if not np.all(shift > 0):
-                    continue
-                new_ring, new_level, new_trend = (
-                    new_ring / shift,
-                    new_level * shift,
-                    new_trend * shift,
-                )
-            elif seasonal:
-                new_ring, new_level = new_ring - shift, new_level + shift
-            if exact:
-                out[i] = (float(new_level[0]), float(new_trend[0]), new_ring[:, 0].copy())
+                layout.append((width, parts[0][1]))
             else:
-                proposals.append((i, new_level, new_trend, new_ring))
-        still = []
-        if proposals:
-            sizes = [len(p[1]) for p in proposals]
-            params, km, me = _flags([jobs[p[0]] for p in proposals], sizes)
-            check_all = one_step_errors(
-                y[: max(jobs[p[0]].cut for p in proposals)],
-                m,
-                params,
-                km,
-                me,
-                np.concatenate([p[1] for p in proposals]),
-                np.concatenate([p[2] for p in proposals]),
-                np.concatenate([p[3] for p in proposals], axis=1),
+                rows_of.append((level, trend, ring.copy()))
+                layout.append((1, None))
+        checked = _pass(y, m, [jobs[i] for i in order], rows_of)
+        pending = {}
+        for i, rows, errors, (width, eps) in zip(order, rows_of, checked, layout):
+            heads = errors[:, ::width]
+            values = np.where(
+                np.all(np.isfinite(heads), axis=0), np.sum(heads * heads, axis=0), np.inf
             )
-            offset = 0
-            for (i, new_level, new_trend, new_ring), k in zip(proposals, sizes):
-                check = check_all[: jobs[i].cut, offset : offset + k]
-                offset += k
-                values = np.where(
-                    np.all(np.isfinite(check), axis=0), np.sum(check * check, axis=0), np.inf
-                )
-                pick = int(np.argmin(values))
-                if not values[pick] < best[i]:
-                    continue
-                best[i] = float(values[pick])
-                out[i] = (float(new_level[pick]), float(new_trend[pick]), new_ring[:, pick].copy())
-                still.append(i)
-        active = still
+            pick = int(np.argmin(values))
+            if not values[pick] < best[i]:
+                continue
+            best[i] = float(values[pick])
+            level, trend, ring = rows
+            column = pick * width
+            out[i] = (float(level[column]), float(trend[column]), ring[:, column].copy())
+            if more:
+                block = errors[:, pick * width : (pick + 1) * width]
+                found = _proposals(jobs[i], out[i], block, eps, m)
+                if found is not None:
+                    pending[i] = found
     return out
