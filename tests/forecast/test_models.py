@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cfodesk.analytics.forecast.arima import arima
+from cfodesk.analytics.forecast.arima import _residuals_and_jacobian, arima
 from cfodesk.analytics.forecast.choice import combine, nested_backtest
 from cfodesk.analytics.forecast.ets import (
     EtsSpec,
@@ -118,3 +118,24 @@ def test_combination_says_on_logarithms_once():
     assert words.startswith("Mean of ETS(A,N,N), Theta and ARIMA(0,1,1) with drift,")
     runs["arima"] = (back, fc, "ARIMA(1,1,0)", 1.0)
     assert "logarithms" not in combine(runs, "ETS(A,N,N)")[2]
+
+
+def test_arima_jacobian_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=80).cumsum() * 0.1 + rng.normal(size=80)
+    for order in [(1, 1, 0, 1), (2, 1, 1, 0), (0, 2, 0, 0)]:
+        for with_mean in (True, False):
+            x = rng.normal(size=sum(order) + with_mean) * 0.5
+            skip = order[0] + 12 * order[2]
+
+            def resid(free, order=order, with_mean=with_mean, skip=skip):
+                return _residuals_and_jacobian(free, w, order, 12, with_mean, 1.3, skip)
+
+            exact = resid(x)[1]()
+            numeric = np.empty_like(exact)
+            for i in range(len(x)):
+                up, down = x.copy(), x.copy()
+                up[i] += 1e-6
+                down[i] -= 1e-6
+                numeric[:, i] = (resid(up)[0] - resid(down)[0]) / 2e-6
+            assert np.max(np.abs(exact - numeric)) < 1e-5

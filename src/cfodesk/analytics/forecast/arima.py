@@ -3,7 +3,9 @@
 A small, fixed menu of orders (the ones that win most often on business data, the "airline"
 model among them) is fitted on the whole history and compared by AICc; the winner is refitted
 on the data before the first backtest origin for the backtest. Residuals come from one
-``scipy.signal.lfilter`` pass, so a fit is a few milliseconds of Levenberg-Marquardt.
+``scipy.signal.lfilter`` pass and their exact Jacobian from a few more, so a fit is a handful
+of Levenberg-Marquardt steps (about a millisecond); each order starts from the nested orders
+already fitted, and the menu is screened with loose fits before the contenders are finished.
 """
 
 from __future__ import annotations
