@@ -15,16 +15,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from cfodesk.config import ReportConfig
-from cfodesk.paths import sample_data_path
-from cfodesk.pipeline import run_report
+# Heavy imports live inside the functions: spawned forecast workers import this script's top
+# level again (as __mp_main__), and the app's own entry point (cfodesk.__main__) is light, so a
+# heavy top level here would charge the workers a start-up the app does not pay.
 
 
 def larger_copy(sample: Path, factor: int, target: Path) -> Path:
     """Write the sample with ``factor`` times the regions (scaled, jittered copies)."""
+    import numpy as np
+    import pandas as pd
+
     frame = pd.read_csv(sample)
     rng = np.random.default_rng(7)
     numeric = frame.select_dtypes("number").columns
@@ -49,6 +49,9 @@ def peak_mb() -> tuple[float, float]:
 
 
 def measure(label: str, source: Path, jobs: int) -> None:
+    from cfodesk.config import ReportConfig
+    from cfodesk.pipeline import run_report
+
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         report = run_report([source], ReportConfig(jobs=jobs), out_dir=Path(tmp) / "report")
@@ -78,6 +81,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
+    from cfodesk.paths import sample_data_path
+
     sample = Path(sample_data_path())
     measure("bundled sample", sample, args.jobs)
     with tempfile.TemporaryDirectory() as tmp:
