@@ -102,15 +102,15 @@ def _perturbed(job: StartJob, m: int, size: float):
         tr[col + 1] += eps[col]
         col += 1
     if seasonal:
-        for j in range(m):
-            rg[j, col + 1 + j] += eps[col + j]
+        positions = np.arange(m)
+        rg[positions, col + 1 + positions] += eps[col : col + m]
     return dims, eps, lv, tr, rg
 
 
 def _flags(jobs: list[StartJob], sizes: list[int]):
-    params = np.concatenate([np.repeat(j.params[None, :], k, axis=0) for j, k in zip(jobs, sizes)])
-    km = np.concatenate([np.full(k, j.spec.season == "M") for j, k in zip(jobs, sizes)])
-    me = np.concatenate([np.full(k, j.spec.error == "M") for j, k in zip(jobs, sizes)])
+    params = np.repeat(np.array([j.params for j in jobs], dtype=float), sizes, axis=0)
+    km = np.repeat([j.spec.season == "M" for j in jobs], sizes)
+    me = np.repeat([j.spec.error == "M" for j in jobs], sizes)
     return params, km, me
 
 
