@@ -79,6 +79,7 @@ class _Run:
     history: HistoryStore | None
     rates: dict[str, tuple[float, float]]
     units: dict[str, float] = field(default_factory=dict)
+    pool: Any = None  # the forecast workers, started with the run so their imports overlap
     pending: deque[tuple[int, ProgressEvent]] = field(default_factory=deque)
 
     def stage(
@@ -168,6 +169,10 @@ def run_report(
             output_dir=str(staging.destination) if staging else None,
         )
     try:
+        from .analytics.forecast.engine import POOL_MIN_SERIES, WorkerPool
+
+        if config.jobs > 1 and guessed_series > POOL_MIN_SERIES:
+            run.pool = WorkerPool(config.jobs)
         report = _run_stages(run, paths, config, staging)
     except Cancelled:
         _close(run, "cancelled", None, staging)
@@ -210,6 +215,8 @@ def _units(
 
 
 def _close(run: _Run, state: str, error: str | None, staging: Any) -> None:
+    if run.pool is not None:
+        run.pool.stop()  # already closed after a finished forecast stage; now ends a cut one
     if staging is not None and not staging.committed:
         staging.discard()
     final = run.tracker.finish(state, message=error or "")  # type: ignore[arg-type]
@@ -264,7 +271,9 @@ def _run_stages(run: _Run, paths: list[Path], config: ReportConfig, staging: Any
     )
 
     kpis, drivers = run.stage("kpis", lambda step: _kpis_and_drivers(panel, step, run.cancel))
-    base = run.stage("forecast", lambda step: _forecast(panel, config, step, run.cancel))
+    base = run.stage("forecast", lambda step: _forecast(panel, config, step, run.cancel, run.pool))
+    if run.pool is not None:
+        run.pool.close()
     forecast = run.stage("reconcile", lambda step: _reconcile(panel, base, step, run.cancel))
     anomalies = run.stage("anomalies", lambda step: _anomalies(panel, forecast, step, run.cancel))
     correlations, scenarios, narrative = run.stage(
@@ -347,11 +356,18 @@ def _kpis_and_drivers(panel: Panel, step: StepCallback, cancel: CancelToken) -> 
     return kpis, drivers
 
 
-def _forecast(panel: Panel, config: ReportConfig, step: StepCallback, cancel: CancelToken) -> Any:
+def _forecast(
+    panel: Panel, config: ReportConfig, step: StepCallback, cancel: CancelToken, pool: Any
+) -> Any:
     from .analytics.forecast.engine import forecast_panel
 
     return forecast_panel(
-        panel, horizon=config.horizon, jobs=config.jobs, on_progress=step, cancel=cancel
+        panel,
+        horizon=config.horizon,
+        jobs=config.jobs,
+        on_progress=step,
+        cancel=cancel,
+        pool=pool,
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,8 +26,10 @@ from ...metrics import metric_info
 from ...model import PANDAS_FREQ, Panel, SeriesKey
 from ...progress import Cancelled, CancelToken, StepCallback, no_step
 from .results import TABLE_COLUMNS, ForecastResult, SeriesSummary
-from .select import SeriesForecast
-from .worker import THREAD_VARIABLES, forecast_chunk, init_worker
+from .worker import THREAD_VARIABLES, forecast_chunk, init_worker, warm_up
+
+if TYPE_CHECKING:  # the fitting code (and SciPy) loads in the workers, not in the window
+    from .select import SeriesForecast
 
 __all__ = [
     "BaseForecasts",
@@ -37,6 +39,7 @@ __all__ = [
     "forecast_panel",
     "season_length",
     "POOL_MIN_SERIES",
+    "WorkerPool",
 ]
 
 #: Below this many series a process pool costs more to start than it saves.
@@ -93,12 +96,15 @@ def forecast_panel(
     on_progress: StepCallback = no_step,
     cancel: CancelToken | None = None,
     executor: Executor | None = None,
+    pool: WorkerPool | None = None,
 ) -> BaseForecasts:
     """Give the base forecast of every series in the panel, in panel order.
 
     ``jobs`` > 1 uses a spawn process pool once there are more than :data:`POOL_MIN_SERIES`
     series; ``executor`` (any ``concurrent.futures`` executor, e.g. a dask client's) replaces
-    the local pool. Raises :class:`~cfodesk.progress.Cancelled` within about 0.1 s of cancel.
+    the local pool; ``pool`` is a :class:`WorkerPool` started earlier (the caller closes it,
+    this function stops it on cancel). Raises :class:`~cfodesk.progress.Cancelled` within about
+    0.1 s of cancel.
     """
     started = time.perf_counter()
     m = season_length(panel.frequency)
@@ -111,7 +117,7 @@ def forecast_panel(
     use_pool = executor is not None or (jobs > 1 and total > POOL_MIN_SERIES)
     if use_pool:
         series = _forecast_pooled(
-            panel, m, horizon, jobs, nonnegative, on_progress, cancel, executor
+            panel, m, horizon, jobs, nonnegative, on_progress, cancel, executor, pool
         )
     else:
         series = _forecast_here(panel, m, horizon, nonnegative, on_progress, cancel)
@@ -172,27 +178,63 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             process.join(timeout=0.1)
 
 
-def _forecast_pooled(
-    panel, m, horizon, jobs, nonnegative, on_progress, cancel, executor
-) -> list[SeriesForecast]:
-    total = len(panel.keys)
-    chunks = _chunks(total, jobs)
-    own_pool: ProcessPoolExecutor | None = None
-    progress_queue: Any = None
-    if executor is None:
+class WorkerPool:
+    """A spawn process pool with its progress queue, startable ahead of the forecast stage.
+
+    Spawned workers spend most of a second importing numpy and the fitting code; starting the
+    pool while the data is still being read hides that. :meth:`stop` ends the workers at once
+    (cancel), :meth:`close` lets them finish; both are safe to call twice.
+    """
+
+    def __init__(self, jobs: int) -> None:
         context = multiprocessing.get_context("spawn")
-        progress_queue = context.Queue()
+        self.jobs = jobs
+        self.queue: Any = context.Queue()
         with _one_thread_environment():
-            own_pool = ProcessPoolExecutor(
+            self.executor = ProcessPoolExecutor(
                 max_workers=jobs,
                 mp_context=context,
                 initializer=init_worker,
-                initargs=(progress_queue,),
+                initargs=(self.queue,),
             )
-            futures: dict[Future, list[int]] = {}
-            for chunk in chunks:
-                args = (chunk, panel.values[chunk], m, horizon, [nonnegative[i] for i in chunk])
-                futures[own_pool.submit(forecast_chunk, *args)] = chunk
+            for _ in range(jobs):  # starts every worker and its imports now
+                self.executor.submit(warm_up)
+        self._closed = False
+
+    def stop(self) -> None:
+        """End the workers now, dropping queued work."""
+        if not self._closed:
+            self._closed = True
+            _stop_pool(self.executor)
+            self._close_queue()
+
+    def close(self) -> None:
+        """Shut the pool down after its work."""
+        if not self._closed:
+            self._closed = True
+            self.executor.shutdown(wait=True)
+            self._close_queue()
+
+    def _close_queue(self) -> None:
+        self.queue.close()
+        self.queue.cancel_join_thread()
+
+
+def _forecast_pooled(
+    panel, m, horizon, jobs, nonnegative, on_progress, cancel, executor, pool
+) -> list[SeriesForecast]:
+    total = len(panel.keys)
+    chunks = _chunks(total, jobs)
+    own_pool: WorkerPool | None = None
+    progress_queue: Any = None
+    if executor is None:
+        if pool is None:
+            pool = own_pool = WorkerPool(jobs)
+        progress_queue = pool.queue
+        futures: dict[Future, list[int]] = {}
+        for chunk in chunks:
+            args = (chunk, panel.values[chunk], m, horizon, [nonnegative[i] for i in chunk])
+            futures[pool.executor.submit(forecast_chunk, *args)] = chunk
     else:
         futures = {
             executor.submit(
@@ -227,16 +269,12 @@ def _forecast_pooled(
             count = min(max(reported, finished_series), total)
             on_progress(count, total, item=last_key.label, message=_message(last_key, count, total))
     except BaseException:
-        if own_pool is not None:
-            _stop_pool(own_pool)
+        if pool is not None:
+            pool.stop()
         else:
             for future in pending:
                 future.cancel()
         raise
-    finally:
-        if progress_queue is not None:
-            progress_queue.close()
-            progress_queue.cancel_join_thread()
     if own_pool is not None:
-        own_pool.shutdown(wait=True)
+        own_pool.close()
     return [r for r in results if r is not None]

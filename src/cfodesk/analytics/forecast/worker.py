@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-__all__ = ["THREAD_VARIABLES", "init_worker", "forecast_chunk"]
+__all__ = ["THREAD_VARIABLES", "init_worker", "warm_up", "forecast_chunk"]
 
 #: Environment variables that cap the numeric libraries' thread pools.
 THREAD_VARIABLES = (
@@ -37,6 +37,11 @@ def init_worker(progress_queue: Any = None) -> None:
         _thread_limits = threadpool_limits(limits=1)
     except Exception:  # noqa: BLE001 - thread capping is an optimisation, never a failure
         _thread_limits = None
+
+
+def warm_up() -> None:
+    """Import the fitting code now, so the first chunk does not pay for it."""
+    from . import select  # noqa: F401
 
 
 def forecast_chunk(
