@@ -210,6 +210,7 @@ class ProgressTracker:
         self._last_emit = -math.inf
         self._last_event: ProgressEvent | None = None
         self._durations: dict[str, float] = {}
+        self._planned_finished = 0.0  # expected seconds of the stages already finished
         self._items: dict[str, int] = {}
         self._closed = False
         self._stop = threading.Event()
@@ -333,6 +334,7 @@ class ProgressTracker:
         cur = self._current
         assert cur is not None
         self._durations[cur.stage] = self._clock() - cur.started
+        self._planned_finished += cur.expected_s
         self._items[cur.stage] = cur.total
         self._fraction = min(1.0, cur.start_fraction + cur.share)
         self._current = None
@@ -360,10 +362,13 @@ class ProgressTracker:
         planned_left = cur.expected_s * (1 - stage_fraction) + sum(
             self._expected[s] for s in self.stages[index + 1 :]
         )
-        planned_done = sum(self._durations.values()) + cur.expected_s * stage_fraction
-        # Scale the plan by how fast this run has really been going so far.
+        planned_done = self._planned_finished + cur.expected_s * stage_fraction
+        # Scale the plan by how fast this run has really gone against it so far, trusting the
+        # comparison more as more of the plan lies behind us.
         speed = elapsed / planned_done if planned_done > 0.05 else 1.0
         speed = min(max(speed, 0.25), 4.0)
+        trust = planned_done / (planned_done + 4.0)
+        speed = 1.0 + trust * (speed - 1.0)
         by_plan = planned_left * speed
         by_rate = elapsed * (1 - fraction) / fraction
         weight = min(fraction * 2, 1.0)  # trust the observed rate more as the run goes on
