@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cfodesk.analytics.drivers import analyse_drivers
+from cfodesk.analytics.forecast.results import TABLE_COLUMNS
 from cfodesk.analytics.formatting import (
     format_money,
     format_months,
@@ -78,18 +79,7 @@ def report(make_panel):
             )
     forecast = pd.DataFrame(
         rows,
-        columns=[
-            "level",
-            "segment",
-            "metric",
-            "date",
-            "forecast",
-            "lower_80",
-            "upper_80",
-            "lower_95",
-            "upper_95",
-            "model",
-        ],
+        columns=list(TABLE_COLUMNS),
     )
     anomalies = pd.DataFrame(
         [

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cfodesk.analytics.forecast.results import TABLE_COLUMNS
 from cfodesk.analytics.scenario import (
     BANDS,
     ScenarioSet,
@@ -56,18 +57,7 @@ def forecast_table(with_cash: bool = True) -> pd.DataFrame:
     rows.append(("region", "Europe", "revenue", FUTURE[0], 1.0, 0, 2, 0, 3, "ets"))
     return pd.DataFrame(
         rows,
-        columns=[
-            "level",
-            "segment",
-            "metric",
-            "date",
-            "forecast",
-            "lower_80",
-            "upper_80",
-            "lower_95",
-            "upper_95",
-            "model",
-        ],
+        columns=list(TABLE_COLUMNS),
     )
 
 
