@@ -50,8 +50,9 @@ test: lint
 bench: $(BENCH_STAMP)
 	$(PY) bench/intake.py
 	$(PY) bench/forecast_accuracy.py
-	$(PY) bench/report_speed.py
-	$(PY) bench/anomaly_recall.py
+	$(PY) bench/report_speed.py --jobs 2
+	$(PY) bench/anomaly_recall.py --seeds 5
+	$(PY) bench/progress_honesty.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/gui_responsiveness.py
 
 $(PACKAGE_STAMP): pyproject.toml | $(DEV_STAMP)
