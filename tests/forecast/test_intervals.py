@@ -99,3 +99,21 @@ def test_exact_backtests_give_finite_zero_width_bands():
     widths = conformal_widths(errors, [1.0, 2.0], horizon=6)
     for level in (80, 95):
         assert np.all(np.isfinite(widths[level])) and np.allclose(widths[level], 0.0)
+
+
+def test_each_origin_is_scaled_by_the_error_level_known_before_it():
+    # Same errors, opposite order: a series whose misses grew lately must get wider bands than
+    # one whose misses shrank, because each backtest row is judged by the level known then.
+    rng = np.random.default_rng(3)
+    base = np.abs(rng.normal(0, 1, (24, 6)))
+    ramp = np.linspace(0.5, 3.0, 24)[:, None]
+    calm = [rng.normal(0, 1, (24, 6)) for _ in range(4)]
+    rising = conformal_widths([base * ramp, *calm], [1.0] * 5, horizon=6)
+    falling = conformal_widths([base[::-1] * ramp[::-1], *calm], [1.0] * 5, horizon=6)
+    assert np.all(rising[80][0] >= falling[80][0])
+    assert rising[95][0, -1] > 1.1 * falling[95][0, -1]
+    positions = [np.arange(24) + 10] * 5
+    shifted = conformal_widths(
+        [base * ramp, *calm], [1.0] * 5, horizon=6, origin_positions=positions
+    )
+    np.testing.assert_allclose(shifted[95], rising[95])

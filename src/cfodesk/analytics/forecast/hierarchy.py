@@ -135,6 +135,7 @@ def reconcile(
     forecasts = base.forecast_matrix().copy()
     errors = [s.errors for s in series]
     origin_scales = [s.origin_scales for s in series]
+    origin_positions = [s.origin_positions for s in series]
     base_mase: list[float | None] = [None] * len(keys)
     rec_mase: list[float | None] = [None] * len(keys)
     methods: set[str] = set()
@@ -185,9 +186,14 @@ def reconcile(
                 )
                 errors[i] = actual[:, :, col] - rec[:, :, col]
                 origin_scales[i] = _at_positions(series[i], positions)
+                origin_positions[i] = np.asarray(positions)
     on_progress(len(metrics), len(metrics), message="Calibrating forecast intervals")
     widths = conformal_widths(
-        errors, [s.scale for s in series], base.horizon, origin_scales=origin_scales
+        errors,
+        [s.scale for s in series],
+        base.horizon,
+        origin_scales=origin_scales,
+        origin_positions=origin_positions,
     )
     return _assemble(panel, base, forecasts, widths, errors, base_mase, rec_mase, methods)
 

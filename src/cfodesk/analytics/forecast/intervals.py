@@ -87,13 +87,18 @@ def step_multipliers(pools: Sequence[np.ndarray], horizon: int, level: float) ->
     return np.r_[q, extra]
 
 
-def _difficulty(scored: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+def _difficulty(
+    scored: list[np.ndarray], positions: list[np.ndarray]
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Give each series' scores divided by its own error level, and that level per series.
 
     A series' level is its mean score (errors growing with the step divided out), shrunk toward
-    the run's mean by :data:`SHRINK` pseudo-errors per own error; each score is divided by the level computed
-    *without* its own row, so a series is never calibrated on a spread fitted to the same
-    errors (that made the bands too narrow on new data).
+    the run's mean by :data:`SHRINK` pseudo-errors per own error. Each backtest row is divided by
+    the level known *before its origin* (only cells whose target period came earlier), as the
+    current level is known now: the row is calibrated the way the future will be. Leaving out
+    just the row itself still let the overlapping neighbouring rows (which share most of their
+    target periods) vouch for it, so the spread looked steadier than it is on new data (dev sets
+    covered 79.0 / 91.6 % that way, 80.2 / 94.0 % with the level known before each origin).
     """
     depth = max((s.shape[1] for s in scored), default=0)
     steps = np.arange(1, depth + 1, dtype=float)
@@ -109,13 +114,18 @@ def _difficulty(scored: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]
     if not mu > 0:  # every backtest forecast was exact: no spread to compare series by
         return scored, np.ones(len(scored))
     out, levels = [], []
-    for f, k, s in zip(flat, known, scored):
-        row_sum = np.nansum(f, axis=1)
-        row_count = k.sum(axis=1)
+    for f, k, s, pos in zip(flat, known, scored, positions):
         pseudo = SHRINK * max(int(k.sum()), 1)
         own = (np.nansum(f) + pseudo * mu) / (k.sum() + pseudo) / mu
-        loo = (np.nansum(f) - row_sum + pseudo * mu) / (k.sum() - row_count + pseudo) / mu
-        out.append(s / loo[:, None])
+        # Sum and count of the known cells whose target period lies before each origin.
+        target = (pos[:, None] + np.arange(f.shape[1])[None, :])[k]
+        order = np.argsort(target, kind="stable")
+        cum = np.r_[0.0, np.cumsum(f[k][order])]
+        before = np.searchsorted(target[order], pos, side="left")
+        sums, seen = cum[before], before.astype(float)
+        prior = SHRINK * np.maximum(seen, 1.0)
+        past = (sums + prior * mu) / (seen + prior) / mu
+        out.append(s / past[:, None])
         levels.append(own)
     return out, np.array(levels)
 
@@ -133,18 +143,26 @@ def conformal_widths(
     horizon: int,
     levels: Sequence[int] = LEVELS,
     origin_scales: Sequence[np.ndarray] | None = None,
+    origin_positions: Sequence[np.ndarray] | None = None,
 ) -> IntervalWidths:
     """Give interval half-widths per level, series and step from the procedure's backtest errors.
 
     ``errors[i]`` is (origins, steps) actual - forecast (NaN where unknown) for series i,
     ``scales[i]`` its MASE scale now and ``origin_scales[i]`` (origins,) its MASE scale at each
-    origin (the current scale when not given).
+    origin (the current scale when not given), ``origin_positions[i]`` (origins,) the period
+    of each origin's first forecast (consecutive origins when not given).
     """
     scored = _scaled_scores(errors, scales, origin_scales)
     own_level = np.ones(len(errors))
     if scored:
-        scored, found = _difficulty(scored)
         with_errors = [i for i, e in enumerate(errors) if e.size]
+        positions = []
+        for i in with_errors:
+            pos = None if origin_positions is None else np.asarray(origin_positions[i])
+            if pos is None or pos.shape != (errors[i].shape[0],):
+                pos = np.arange(errors[i].shape[0])
+            positions.append(pos.astype(float))
+        scored, found = _difficulty(scored, positions)
         own_level[with_errors] = found
     depth = max((s.shape[1] for s in scored), default=0)
     pools = []
