@@ -189,24 +189,24 @@ class HistoryStore:
     # -- reading ------------------------------------------------------------------------------
     def list_runs(self, limit: int = 100) -> list[RunRecord]:
         """Give the most recent runs first; dead 'running' runs show as interrupted."""
-        with closing(self._connect()) as conn:
-            rows = conn.execute(
-                "SELECT run_id, started_at, finished_at, state, inputs, config, output_dir,"
-                " error, app_version, pid, host, stage_durations FROM runs"
-                " ORDER BY started_at DESC, rowid DESC LIMIT ?",
-                (int(limit),),
-            ).fetchall()
-            last_t = dict(
-                conn.execute("SELECT run_id, MAX(t) FROM events GROUP BY run_id").fetchall()
-            )
-        return [self._record(row, last_t.get(row[0])) for row in rows]
+        return self._select("", (), limit)
 
     def get_run(self, run_id: str) -> RunRecord | None:
         """Give one run, or None."""
-        for run in self.list_runs(limit=1_000_000):
-            if run.run_id == run_id:
-                return run
-        return None
+        found = self._select("WHERE run_id = ?", (run_id,), 1)
+        return found[0] if found else None
+
+    def _select(self, where: str, params: tuple[Any, ...], limit: int) -> list[RunRecord]:
+        # The last event time gives an unfinished run's duration; the (run_id, seq) key indexes it.
+        with closing(self._connect()) as conn:
+            rows = conn.execute(
+                "SELECT run_id, started_at, finished_at, state, inputs, config, output_dir,"
+                " error, app_version, pid, host, stage_durations,"
+                " (SELECT MAX(t) FROM events WHERE events.run_id = runs.run_id)"
+                f" FROM runs {where} ORDER BY started_at DESC, rowid DESC LIMIT ?",
+                (*params, int(limit)),
+            ).fetchall()
+        return [self._record(row[:-1], row[-1]) for row in rows]
 
     def events(self, run_id: str) -> list[EventRecord]:
         """Give a run's stored progress events in order."""

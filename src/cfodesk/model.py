@@ -9,7 +9,7 @@ stays free of analytics imports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -326,8 +326,3 @@ class Report:
                 "total_s": round(sum(self.stage_durations.values()), 4),
             },
         }
-
-
-def unique_in_order(values: Sequence[str]) -> tuple[str, ...]:
-    """Give the distinct values in first-seen order."""
-    return tuple(dict.fromkeys(values))

@@ -220,8 +220,7 @@ def _close(run: _Run, state: str, error: str | None, staging: Any) -> None:
         run.pool.stop()  # already closed after a finished forecast stage; now ends a cut one
     if staging is not None and not staging.committed:
         staging.discard()
-    final = run.tracker.finish(state, message=error or "")  # type: ignore[arg-type]
-    del final
+    run.tracker.finish(state, message=error or "")  # type: ignore[arg-type]
     run.flush_history()
     if run.history is not None:
         durations = run.tracker.stage_durations

@@ -324,11 +324,6 @@ class ProgressTracker:
             self._deliver(event)
             return event
 
-    def close(self) -> None:
-        """Stop the heartbeat without a final event (used when the caller reports the end)."""
-        self._closed = True
-        self._stop.set()
-
     # -- internals --------------------------------------------------------------------------
     def _end_current(self) -> None:
         cur = self._current
@@ -421,18 +416,6 @@ class ProgressTracker:
                     # Between two stages: say we are still alive, with the clock up to date.
                     self._last_emit = self._clock()
                     self._deliver(replace(self._last_event, elapsed_s=self.elapsed_s))
-
-    @property
-    def last_event(self) -> ProgressEvent | None:
-        """The most recent event delivered."""
-        return self._last_event
-
-    def snapshot(self) -> ProgressEvent | None:
-        """Give the last event with the clock brought up to now (for displays that tick)."""
-        last = self._last_event
-        if last is None:
-            return None
-        return replace(last, elapsed_s=self.elapsed_s)
 
 
 def _final_message(state: State, elapsed: float) -> str:

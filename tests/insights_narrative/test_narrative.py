@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cfodesk.analytics.anomalies import COLUMNS as ANOMALY_COLUMNS
 from cfodesk.analytics.drivers import analyse_drivers
 from cfodesk.analytics.forecast.results import TABLE_COLUMNS
 from cfodesk.analytics.formatting import (
@@ -132,22 +133,7 @@ def report(make_panel):
                 None,
             ),
         ],
-        columns=[
-            "level",
-            "segment",
-            "metric",
-            "date",
-            "value",
-            "expected",
-            "lower",
-            "upper",
-            "score",
-            "severity",
-            "reason",
-            "kind",
-            "id",
-            "linked_to",
-        ],
+        columns=list(ANOMALY_COLUMNS),
     )
     kpis = compute_kpis(panel)
     drivers = analyse_drivers(panel)

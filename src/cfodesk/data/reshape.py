@@ -151,38 +151,19 @@ def _number_issues(
                 count=count,
             )
         )
-    if parsed.empty_markers:
-        issues.append(
-            QualityIssue(
-                "info",
-                "empty_marker",
-                f"{parsed.empty_markers} cells such as N/A, - or #DIV/0! read as missing",
-                file=file,
-                column=column,
-                count=parsed.empty_markers,
+    notes = (
+        ("empty_marker", parsed.empty_markers,
+         f"{parsed.empty_markers} cells such as N/A, - or #DIV/0! read as missing"),
+        ("percent", parsed.percent,
+         f"{parsed.percent} percent values stored as fractions (12% -> 0.12)"),
+        ("european_decimals", int(bool(parsed.european)),
+         "Numbers written with a decimal comma (1.234,56) read as such"),
+    )  # fmt: skip
+    for code, count, message in notes:
+        if count:
+            issues.append(
+                QualityIssue("info", code, message, file=file, column=column, count=count)
             )
-        )
-    if parsed.percent:
-        issues.append(
-            QualityIssue(
-                "info",
-                "percent",
-                f"{parsed.percent} percent values stored as fractions (12% -> 0.12)",
-                file=file,
-                column=column,
-                count=parsed.percent,
-            )
-        )
-    if parsed.european:
-        issues.append(
-            QualityIssue(
-                "info",
-                "european_decimals",
-                "Numbers written with a decimal comma (1.234,56) read as such",
-                file=file,
-                column=column,
-            )
-        )
     return issues
 
 
