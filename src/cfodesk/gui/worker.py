@@ -229,14 +229,13 @@ class ReportWorker(BackgroundTask):
 
     def cleanup(self) -> None:
         """Wait for the child process to end (terminate it if it lingers)."""
-        process = self._process
-        if process is None:
+        process, self._process = self._process, None
+        if process is None or process.pid is None:  # never started (start() itself failed)
             return
         process.join(self.CHILD_GRACE_S)
         if process.is_alive():
             process.terminate()
             process.join(1.0)
-        self._process = None
 
 
 class FunctionTask(BackgroundTask):
