@@ -32,6 +32,18 @@ def test_arima_finds_a_random_walk_with_moving_average_noise():
     assert abs(forecast[0] - y[-1]) < 3 * np.std(np.diff(y))
 
 
+def test_arima_keeps_a_drift_only_where_the_history_has_one():
+    shocks = np.random.default_rng(11).normal(0, 1, 120)
+    wandering = 100 + np.cumsum(shocks - shocks.mean())  # a walk whose average step is zero
+    growing = 100 + np.cumsum(shocks - shocks.mean() + 0.8)
+    _, flat, words, _ = arima(wandering, 12, 96, 6, 6, seasonal=False)
+    assert "drift" not in words
+    assert np.ptp(flat) < 0.5  # no invented growth
+    _, rising, words, _ = arima(growing, 12, 96, 6, 6, seasonal=False)
+    assert "with drift" in words
+    assert np.all(np.diff(rising) > 0.4)
+
+
 def test_arima_repeats_a_strong_season_with_seasonal_differencing():
     season = np.array([10, 12, 15, 20, 26, 30, 31, 28, 22, 17, 13, 11], dtype=float)
     noise = np.random.default_rng(2).normal(0, 0.3, 72)

@@ -1,7 +1,8 @@
 """Seasonal ARIMA with moving-average terms, fitted by conditional least squares (CSS).
 
 A small, fixed menu of orders (the ones that win most often on business data, the "airline"
-model among them) is fitted on the whole history and compared by AICc; the winner is refitted
+model among them) is fitted on the whole history and compared by AICc; the winner keeps its
+mean (drift after one difference) only if the AICc says so, as auto.arima decides, and is refitted
 on the data before the first backtest origin for the backtest. Residuals come from one
 rational-filter pass (:mod:`.linear_filter`) and their exact Jacobian from one more, so a fit is a handful
 of Levenberg-Marquardt steps (about a millisecond); each order starts from the nested orders
@@ -410,7 +411,14 @@ def arima(
         for f in fits
     ]
     best = min(finished, key=lambda f: f.aicc)
-    early = _fit(np.convolve(y[:n0], poly, mode="valid"), best.order, m, with_mean, best.x) or best
+    if with_mean:
+        # A drift is a claim that the series keeps growing at its past average rate; rates and
+        # ratios wander without one (dev windows of the real series: MASE -1 % in each of three).
+        plain = _fit(w_full, best.order, m, False, best.x[: sum(best.order)])
+        if plain is not None and plain.aicc < best.aicc:
+            best = plain
+    has_mean = len(best.x) > sum(best.order)
+    early = _fit(np.convolve(y[:n0], poly, mode="valid"), best.order, m, has_mean, best.x) or best
     back = _project(y, np.arange(n0, n), early, poly, steps)
     forecast = _project(y, np.array([n]), best, poly, horizon)[0]
     return back, forecast, _describe(best, d, big_d, m), best.aicc
