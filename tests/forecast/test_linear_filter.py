@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cfodesk.analytics.forecast.arima import _polynomials
+from cfodesk.analytics.forecast.arima_fit import polynomials as _polynomials
 from cfodesk.analytics.forecast.linear_filter import (
     apply_response,
     inverse_response,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cfodesk.analytics.forecast.arima import _residuals_and_jacobian, arima
+from cfodesk.analytics.forecast.arima import arima
+from cfodesk.analytics.forecast.arima_fit import residuals_and_jacobian as _residuals_and_jacobian
 from cfodesk.analytics.forecast.choice import combine, nested_backtest
 from cfodesk.analytics.forecast.ets import (
     EtsSpec,
