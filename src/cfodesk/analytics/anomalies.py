@@ -1,7 +1,8 @@
 """Anomalies a controller trusts: spikes, dips, level shifts, unusual mixes and broken books.
 
 Every series at every level gets a robust trend + season fit (:mod:`.anomaly_scan`); periods far
-outside it are spikes or dips, persistent steps are level shifts (reported once, at the step).
+outside it are spikes or dips, persistent steps are level shifts (reported once, at the step);
+:mod:`.anomaly_rows` picks how each kind of metric is read and words the findings as rows.
 Each segment's months are then checked for unusual combinations of metrics
 (:mod:`.anomaly_multivariate`) and the books for broken identities and impossible negative
 balances (:mod:`.accounting_checks`). Finally the hierarchy is linked: a segment anomaly that is
@@ -17,7 +18,7 @@ signed robust z (positive above expectation); ``lower``/``upper`` bound the norm
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,17 +28,9 @@ from ..metrics import metric_info
 from ..model import LEVELS, Panel, SeriesKey
 from ..progress import CancelToken, StepCallback, no_step
 from .accounting_checks import check_identities, check_negative_balances, find_identities
-from .anomaly_multivariate import unusual_combinations
-from .anomaly_scan import THRESHOLD, LevelShift, SeriesScan, scan_series
-from .anomaly_stock import read_balance, scan_changes
-from .anomaly_text import (
-    change_reason,
-    deviation_reason,
-    format_signed_amount,
-    period_label,
-    record_clause,
-    shift_reason,
-)
+from .anomaly_rows import scan_by_kind, series_rows, unusual_mix_rows
+from .anomaly_scan import THRESHOLD, SeriesScan
+from .anomaly_text import format_signed_amount
 
 if TYPE_CHECKING:
     from .forecast.engine import ForecastResult
@@ -63,9 +56,6 @@ KINDS = ("spike", "dip", "level_shift", "multivariate", "accounting")
 #: A child explains its parent's anomaly when its deviation is at least half of the parent's.
 DRIVER_SHARE = 0.5
 _NUMERIC = ("value", "expected", "lower", "upper", "score")
-#: Costs judged per person of the segment's headcount (a step explained by hires is not news).
-PER_HEAD_METRICS = ("payroll",)
-PER_HEAD_OF = "headcount"
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,16 +134,16 @@ def detect_anomalies(
     for i, (key, values) in enumerate(zip(panel.keys, panel.values)):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        scan = _scan(panel, key, values, period)
+        scan = scan_by_kind(panel, key, values, period)
         scans[key] = scan
-        rows.extend(_series_rows(panel, key, values, scan))
+        rows.extend(series_rows(panel, key, values, scan))
         on_progress(i + 1, total, key.label, f"Checking {key.label} ({i + 1} of {total})")
 
     done = len(panel.keys)
     for level, segment in segments:
         if cancel is not None:
             cancel.raise_if_cancelled()
-        rows.extend(_unusual_mix_rows(panel, level, segment, scans))
+        rows.extend(unusual_mix_rows(panel, level, segment, scans))
         done += 1
         where = "the company" if level == "total" else segment
         on_progress(
@@ -169,189 +159,6 @@ def detect_anomalies(
         frequency=panel.frequency,
         settings={"threshold": THRESHOLD, "driver_share": DRIVER_SHARE},
     )
-
-
-def _scan(panel: Panel, key: SeriesKey, values: np.ndarray, period: int) -> SeriesScan:
-    """Give the scan of one series the way its kind of metric is read."""
-    info = metric_info(key.metric)
-    if info.kind == "stock" and info.unit == "count":
-        return scan_changes(values, period, count=True)
-    if info.kind == "stock":
-        return read_balance(values, period)
-    heads = SeriesKey(key.level, key.segment, PER_HEAD_OF)
-    if key.metric in PER_HEAD_METRICS and heads in panel:
-        people = panel.values[panel.index_of(heads)]
-        known = np.isfinite(values)
-        if known.sum() >= 2 and np.all(np.isfinite(people[known]) & (people[known] > 0)):
-            return _per_head_scan(values, people, period)
-    return scan_series(values, period)
-
-
-def _per_head_scan(values: np.ndarray, people: np.ndarray, period: int) -> SeriesScan:
-    """Give the scan of a cost per person, put back in the cost's units for this headcount.
-
-    Payroll steps with every hire and leaver; what is unusual is the cost per person (a bonus
-    month, a pay change), so a payroll step that headcount explains is not reported again.
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scan = scan_series(np.where(people > 0, values / people, np.nan), period)
-    shifts = tuple(
-        replace(
-            s,
-            before=s.before * people[s.index],
-            after=s.after * people[s.index],
-            lower=s.lower * people[s.index],
-            upper=s.upper * people[s.index],
-        )
-        for s in scan.shifts
-    )
-    return replace(
-        scan,
-        expected=scan.expected * people,
-        lower=scan.lower * people,
-        upper=scan.upper * people,
-        shifts=shifts,
-    )
-
-
-def _severity(score: float, relative: float) -> str:
-    size, strength = abs(relative), abs(score)
-    if strength >= 2 * THRESHOLD and size >= 0.3:
-        return "high"
-    if strength >= 1.4 * THRESHOLD and size >= 0.12:
-        return "medium"
-    return "low"
-
-
-def _series_rows(
-    panel: Panel, key: SeriesKey, values: np.ndarray, scan: SeriesScan
-) -> list[dict[str, Any]]:
-    rows = []
-    for i in np.flatnonzero(scan.flagged):
-        when = period_label(panel.periods[i], panel.frequency)
-        value, expected, score = float(values[i]), float(scan.expected[i]), float(scan.score[i])
-        reason = deviation_reason(key.metric, key.level, key.segment, when, value, expected)
-        if scan.usual_change is not None:
-            reason += " and came back the next " + (
-                "quarter" if panel.frequency == "Q" else "month"
-            )
-        reason += record_clause(values, int(i), panel.periods, panel.frequency, high=score > 0)
-        rows.append(
-            {
-                "level": key.level,
-                "segment": key.segment,
-                "metric": key.metric,
-                "date": panel.periods[i],
-                "value": value,
-                "expected": expected,
-                "lower": float(scan.lower[i]),
-                "upper": float(scan.upper[i]),
-                "score": score,
-                "severity": _severity(score, float(scan.relative[i])),
-                "reason": reason,
-                "kind": "spike" if score > 0 else "dip",
-            }
-        )
-    for shift in scan.shifts:
-        i = shift.index
-        when = period_label(panel.periods[i], panel.frequency)
-        size = abs(shift.relative)
-        rows.append(
-            {
-                "level": key.level,
-                "segment": key.segment,
-                "metric": key.metric,
-                "date": panel.periods[i],
-                "value": float(values[i]),
-                "expected": shift.before,
-                "lower": shift.lower,
-                "upper": shift.upper,
-                "score": shift.score,
-                "severity": "high" if size >= 0.3 else ("medium" if size >= 0.12 else "low"),
-                "reason": _shift_text(panel, key, values, scan, shift.index, when, shift),
-                "kind": "level_shift",
-            }
-        )
-    return rows
-
-
-def _shift_text(
-    panel: Panel,
-    key: SeriesKey,
-    values: np.ndarray,
-    scan: SeriesScan,
-    index: int,
-    when: str,
-    shift: LevelShift,
-) -> str:
-    """Give the reason of a level shift: a balance's unusual change, else from-to."""
-    if scan.usual_change is not None and metric_info(key.metric).unit != "count" and index > 0:
-        change = float(values[index] - values[index - 1])
-        expected_change = float(scan.expected[index] - values[index - 1])
-        typical = float(scan.usual_change[index])
-        return change_reason(
-            key.metric,
-            key.level,
-            key.segment,
-            when,
-            change,
-            expected_change,
-            typical,
-            panel.frequency,
-        )
-    return shift_reason(key.metric, key.level, key.segment, when, shift.before, shift.after)
-
-
-def _unusual_mix_rows(
-    panel: Panel, level: str, segment: str, scans: Mapping[SeriesKey, SeriesScan]
-) -> list[dict[str, Any]]:
-    keys = [k for k in panel.keys if k.level == level and k.segment == segment]
-    if len(keys) < 2:
-        return []
-    flagged = np.zeros(len(panel.periods), dtype=bool)
-    for k in keys:
-        flagged |= scans[k].flagged
-        for shift in scans[k].shifts:
-            flagged[max(shift.index - 1, 0) : shift.index + 2] = True
-    by_metric = {k.metric: k for k in keys}
-    # Whole-unit counts move in steps of one person: a hire is not a continuous feature.
-    features = {k.metric: scans[k].score for k in keys if metric_info(k.metric).unit != "count"}
-    found = unusual_combinations(features, flagged)
-    rows = []
-    for month in found:
-        i = month.index
-        when = period_label(panel.periods[i], panel.frequency)
-        parts = []
-        for metric in month.contributors:
-            relative = scans[by_metric[metric]].relative[i]
-            direction = "above" if relative >= 0 else "below"
-            parts.append(
-                f"{metric_info(metric).label.lower()} {abs(relative) * 100:.0f}% {direction}"
-            )
-        lead = by_metric[month.contributors[0] if month.contributors else keys[0].metric]
-        scan = scans[lead]
-        where = "the company" if level == "total" else segment
-        reason = (
-            f"Unusual mix of metrics in {where} in {when}: {' and '.join(parts)} the expected "
-            "values — each within its normal range, but rarely together"
-        )
-        rows.append(
-            {
-                "level": level,
-                "segment": segment,
-                "metric": lead.metric,
-                "date": panel.periods[i],
-                "value": float(panel.values[panel.index_of(lead), i]),
-                "expected": float(scan.expected[i]),
-                "lower": float(scan.lower[i]),
-                "upper": float(scan.upper[i]),
-                "score": month.distance,
-                "severity": "high" if month.distance >= 2 * THRESHOLD else "medium",
-                "reason": reason,
-                "kind": "multivariate",
-            }
-        )
-    return rows
 
 
 def _parents(level: str, segment: str) -> list[tuple[str, str]]:
