@@ -4,31 +4,25 @@ Every number in the text is registered as a :class:`Fact`: its raw value, the te
 and where it comes from (a path into report.json such as
 ``kpis.summary[level=total,segment=total,kpi=revenue].ttm``, or ``forecasts.csv[...]`` with the
 derivation). :func:`lookup` resolves report.json paths, so a test or a reader can check that
-nothing in the summary was made up. No network, no language model.
+nothing in the summary was made up. No network, no language model. The fact bookkeeping and
+:func:`lookup` live in :mod:`cfodesk.analytics.narrative_facts`; this module holds the wording
+rules.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..model import Panel
 from .drivers import DriverResult
-from .formatting import (
-    format_money,
-    format_months,
-    format_percent,
-    format_period,
-    format_period_range,
-    format_points,
-)
+from .formatting import format_money, format_period, format_period_range
 from .kpis import KpiResult
-from .scenario import ScenarioSet
+from .narrative_facts import Fact, _clean, _Writer, lookup
+from .scenario_results import ScenarioSet
 
 __all__ = ["Fact", "Bullet", "Narrative", "build_narrative", "lookup"]
 
@@ -36,17 +30,6 @@ __all__ = ["Fact", "Bullet", "Narrative", "build_narrative", "lookup"]
 SHORT_RUNWAY_MONTHS = 12.0
 #: A fall in a margin of more than this (as a fraction) over the last twelve months is erosion.
 MARGIN_EROSION = 0.01
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One number (or label) used in the text, and where it comes from."""
-
-    name: str
-    value: float | str | None
-    text: str
-    source: str
-    derivation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,34 +80,6 @@ class Narrative:
             if lines:
                 blocks.append("\n".join([f"{title}:", *lines]))
         return "\n\n".join(blocks)
-
-
-class _Writer:
-    """Formats numbers for the text and remembers each as a fact."""
-
-    def __init__(self) -> None:
-        self.facts: list[Fact] = []
-
-    def add(self, name: str, value: Any, text: str, source: str, how: str | None = None) -> str:
-        self.facts.append(Fact(name, _plain(value), text, source, how))
-        return text
-
-    def money(self, name: str, value: float, source: str, how: str | None = None) -> str:
-        return self.add(name, value, format_money(value), source, how)
-
-    def percent(
-        self, name: str, value: float, source: str, signed: bool = False, how: str | None = None
-    ) -> str:
-        return self.add(name, value, format_percent(value, signed=signed), source, how)
-
-    def points(self, name: str, value: float, source: str) -> str:
-        return self.add(name, value, format_points(value), source)
-
-    def months(self, name: str, value: float, source: str) -> str:
-        return self.add(name, value, format_months(value), source)
-
-    def label(self, name: str, text: str, source: str) -> str:
-        return self.add(name, text, text, source)
 
 
 def build_narrative(
@@ -425,36 +380,3 @@ def _drivers(w: _Writer, drivers: DriverResult | None) -> list[Bullet]:
 def _signed_money(value: float) -> str:
     text = format_money(value)
     return text if text.startswith("-") else f"+{text}"
-
-
-# -- checking facts ---------------------------------------------------------------------------
-
-_STEP = re.compile(r"([A-Za-z_]\w*)(?:\[([^\]]*)\])?")
-
-
-def lookup(report: Mapping[str, Any], source: str) -> Any:
-    """Give the value at a report.json path like ``kpis.summary[kpi=revenue].ttm``.
-
-    A ``[key=value,...]`` selector picks the first list item whose fields match.
-    """
-    node: Any = report
-    for name, selector in _STEP.findall(source):
-        node = node[name]
-        if selector:
-            wanted = dict(part.split("=", 1) for part in selector.split(","))
-            node = next(
-                item for item in node if all(str(item.get(k)) == v for k, v in wanted.items())
-            )
-    return node
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
-
-
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: _plain(v) for k, v in data.items()}

@@ -27,7 +27,7 @@ totals add up the monthly bounds, a cautious (wide) range.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ import pandas as pd
 from ..model import Panel
 from .kpi_arrays import COST_LINES, PURCHASE_LINES, days_in_periods
 from .scenario_parse import PERCENT_TARGETS, Adjustment, Scenario, parse_scenario
+from .scenario_results import ScenarioOutcome, ScenarioSet
 
 __all__ = [
     "Adjustment",
@@ -119,94 +120,6 @@ def prepare_base(forecast: Any, actuals: Panel | None = None) -> ScenarioBase:
         actual_dpo=finite(dpo),
         last_cash=last("cash_balance") if np.isfinite(last("cash_balance")) else None,
     )
-
-
-@dataclass(frozen=True, eq=False)
-class ScenarioOutcome:
-    """One scenario's forecast: lines with bands, horizon totals, runway and notes."""
-
-    name: str
-    scenario: Scenario
-    dates: pd.DatetimeIndex
-    series: Mapping[str, Mapping[str, np.ndarray]]
-    totals: Mapping[str, Mapping[str, float | None]]
-    runway: Mapping[str, Any]
-    notes: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """Give the scenario's results as a JSON-ready dict (dates are in the set)."""
-        return {
-            "name": self.name,
-            "scenario": self.scenario.to_json(),
-            "series": {
-                m: {b: [_number(v) for v in arr] for b, arr in bands.items()}
-                for m, bands in self.series.items()
-            },
-            "totals": {m: {k: _number(v) for k, v in t.items()} for m, t in self.totals.items()},
-            "runway": {
-                k: _number(v) if isinstance(v, float) else v for k, v in self.runway.items()
-            },
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], dates: pd.DatetimeIndex) -> ScenarioOutcome:
-        """Build an outcome from :meth:`to_json` output and the set's dates."""
-        raw = data["scenario"]
-        scenario = Scenario(
-            raw["name"], tuple(Adjustment(**a) for a in raw["adjustments"]), raw.get("text", "")
-        )
-        series = {
-            m: {
-                b: np.array([np.nan if v is None else v for v in arr], float)
-                for b, arr in s.items()
-            }
-            for m, s in data["series"].items()
-        }
-        return cls(
-            data["name"],
-            scenario,
-            dates,
-            series,
-            data["totals"],
-            data["runway"],
-            tuple(data.get("notes", [])),
-        )
-
-
-@dataclass(frozen=True, eq=False)
-class ScenarioSet:
-    """The base case first, then each scenario, on the same forecast dates."""
-
-    dates: pd.DatetimeIndex
-    outcomes: tuple[ScenarioOutcome, ...]
-    frequency: str = "M"
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def base(self) -> ScenarioOutcome:
-        """The base case (the forecast as it is)."""
-        return self.outcomes[0]
-
-    def get(self, name: str) -> ScenarioOutcome | None:
-        """Give the outcome of a scenario by name."""
-        return next((o for o in self.outcomes if o.name == name), None)
-
-    def to_json(self) -> dict[str, Any]:
-        """Give the report.json ``scenarios`` section: scenarios side by side."""
-        return {
-            "frequency": self.frequency,
-            "dates": [d.strftime("%Y-%m-%d") for d in self.dates],
-            "scenarios": [o.to_json() for o in self.outcomes],
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ScenarioSet:
-        """Build the set from :meth:`to_json` output."""
-        dates = pd.DatetimeIndex(pd.to_datetime(data["dates"]))
-        outcomes = tuple(ScenarioOutcome.from_json(o, dates) for o in data["scenarios"])
-        return cls(dates, outcomes, data.get("frequency", "M"), tuple(data.get("notes", [])))
 
 
 #: What-ifs a finance team asks first, run when the user names none: (text, metrics needed).
@@ -437,13 +350,6 @@ def _totals(series: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, dict[st
     if "cash_balance" in series:
         totals["cash_balance_end"] = {b: float(series["cash_balance"][b][-1]) for b in BANDS}
     return totals
-
-
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return float(f"{number:.10g}") if np.isfinite(number) else None
 
 
 def _guess_frequency(dates: pd.DatetimeIndex) -> str:
