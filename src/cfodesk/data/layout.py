@@ -2,8 +2,8 @@
 
 Three layouts are recognised: *records* (a date column, metric columns, optional region and
 department), *long* (date, a column naming the metric, one value column) and *statement* (one
-row per account, one column per period). Columns are judged on a sample of rows, so planning a
-million-row file costs milliseconds; the full columns are parsed once, later, in :mod:`.reshape`.
+row per account, one column per period). Columns are judged by their profiles, measured on a
+sample of rows (:mod:`.column_profile`); whole columns are parsed once, later, in :mod:`.reshape`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model import ColumnMapping, QualityIssue
+from .column_profile import ColumnProfile, profile_columns, sample_rows
 from .dates import parse_dates, parse_period_labels
 from .mapping import (
     find_override,
@@ -25,25 +26,10 @@ from .mapping import (
     resolve_override,
     snake_case,
 )
-from .numbers import parse_numbers
 
 __all__ = ["ColumnProfile", "TablePlan", "guess_layout", "plan_table", "profile_columns"]
 
-_SAMPLE_ROWS = 4000
 _DIMENSIONS = ("region", "department")
-
-
-@dataclass(frozen=True)
-class ColumnProfile:
-    """What a sample of one column looks like."""
-
-    name: str
-    filled: int
-    numeric_share: float
-    date_share: float
-    distinct: int
-    distinct_share: float
-    mean_length: float
 
 
 @dataclass
@@ -63,42 +49,6 @@ class TablePlan:
     mappings: list[ColumnMapping] = field(default_factory=list)
     notes: list[QualityIssue] = field(default_factory=list)
     overrides: Mapping[str, str] = field(default_factory=dict)
-
-
-def sample_rows(cells: pd.DataFrame) -> pd.DataFrame:
-    """Give up to a few thousand rows spread over the table (head plus evenly spaced rows)."""
-    if len(cells) <= _SAMPLE_ROWS:
-        return cells
-    head = np.arange(_SAMPLE_ROWS // 2)
-    spread = np.linspace(_SAMPLE_ROWS // 2, len(cells) - 1, _SAMPLE_ROWS // 2).astype(int)
-    return cells.iloc[np.unique(np.concatenate([head, spread]))]
-
-
-def profile_columns(cells: pd.DataFrame) -> dict[str, ColumnProfile]:
-    """Give a profile of each column, computed on a sample of rows."""
-    sample = sample_rows(cells)
-    profiles = {}
-    for name in sample.columns:
-        column = sample[name]
-        present = column.dropna()
-        filled = len(present)
-        if filled == 0:
-            profiles[name] = ColumnProfile(name, 0, 0.0, 0.0, 0, 0.0, 0.0)
-            continue
-        numbers = parse_numbers(present)
-        numeric = float((~np.isnan(numbers.values)).sum() / max(filled - numbers.empty_markers, 1))
-        dates = parse_dates(present)
-        distinct = int(present.nunique())
-        profiles[name] = ColumnProfile(
-            name=name,
-            filled=filled,
-            numeric_share=numeric if filled > numbers.empty_markers else 0.0,
-            date_share=dates.parsed,
-            distinct=distinct,
-            distinct_share=distinct / filled,
-            mean_length=float(present.astype(str).str.len().mean()),
-        )
-    return profiles
 
 
 def guess_layout(cells: pd.DataFrame, profiles: Mapping[str, ColumnProfile] | None = None) -> str:

@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from ..model import ColumnMapping, QualityIssue
+from .accounts import account_mappings, labels_and_totals, tidy_labels
 from .dates import parse_dates
 from .layout import TablePlan
-from .mapping import find_override, is_total_label, match_header, resolve_override, snake_case
+from .mapping import is_total_label
 from .numbers import NumberParse, parse_numbers
 
 __all__ = ["TableRecords", "to_records", "account_mappings"]
@@ -47,81 +48,8 @@ class TableRecords:
     date_note: str | None = None
 
 
-def _cell_label(value: object) -> str | None:
-    """Give a label cell as tidy text ('  North  America ' -> 'North America'; 3.0 -> '3')."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = " ".join(str(value).split())
-    return text or None
-
-
-def _labels(series: pd.Series) -> np.ndarray:
-    """Give a column of labels as tidy text (None where empty), cleaning each distinct value once."""
-    return _labels_and_totals(series)[0]
-
-
-def _labels_and_totals(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Give the tidy labels and a mask of total/subtotal labels ('Total', 'Grand total')."""
-    codes, uniques = pd.factorize(series)
-    names = np.array([_cell_label(u) for u in uniques] + [None], dtype=object)
-    totals = np.array([is_total_label(n) for n in names], dtype=bool)
-    codes = np.where(codes >= 0, codes, len(uniques))
-    return names[codes], totals[codes]
-
-
 def _rows(source_rows: np.ndarray, mask: np.ndarray, limit: int = 20) -> tuple[int, ...]:
     return tuple(int(r) for r in source_rows[mask][:limit])
-
-
-def account_mappings(plan: TablePlan, cells: pd.DataFrame) -> list[ColumnMapping]:
-    """Give how each account (long/statement label) is understood, one entry per distinct label."""
-    column = plan.metric_name_column or plan.label_column
-    if column is None:
-        return []
-    labels = [_cell_label(v) for v in pd.unique(cells[column].dropna())]
-    result: list[ColumnMapping] = []
-    for label in dict.fromkeys(v for v in labels if v):
-        if not label or is_total_label(label):
-            continue
-        override = find_override(label, plan.overrides)
-        if override is not None:
-            role, target = resolve_override(override)
-            if role not in ("metric", "ignored"):
-                role, target = "ignored", "ignore"
-            result.append(
-                ColumnMapping(
-                    plan.file, label, role, None if role == "ignored" else target, 1.0, "user"
-                )
-            )
-            continue
-        known = match_header(label)
-        if known is not None:
-            result.append(
-                ColumnMapping(
-                    plan.file, label, "metric", known.target, known.confidence, known.method
-                )
-            )
-        else:
-            result.append(
-                ColumnMapping(plan.file, label, "metric", snake_case(label), 0.6, "inferred")
-            )
-    # Two accounts meaning the same metric: keep the closer match.
-    best: dict[str, ColumnMapping] = {}
-    for m in result:
-        if (
-            m.role == "metric"
-            and m.target
-            and (m.target not in best or m.confidence > best[m.target].confidence)
-        ):
-            best[m.target] = m
-    return [
-        m
-        if m.role != "metric" or best[m.target] is m
-        else ColumnMapping(m.file, m.column, "ignored", None, m.confidence, m.method)
-        for m in result
-    ]
 
 
 def to_records(
@@ -189,7 +117,7 @@ def _dimension_values(
     missing: dict[str, np.ndarray] = {}
     totals = np.zeros(len(cells), bool)
     for dimension, column in plan.dimensions.items():
-        labels, is_total = _labels_and_totals(cells[column])
+        labels, is_total = labels_and_totals(cells[column])
         totals |= is_total
         missing[dimension] = pd.isna(labels)
         values[dimension] = np.where(missing[dimension], UNASSIGNED, labels)
@@ -308,7 +236,7 @@ def _records_or_long(
         )
         accounts = account_mappings(plan, cells)
         mappings += accounts
-        names = pd.Series(_labels(cells[plan.metric_name_column]), dtype=object)
+        names = pd.Series(tidy_labels(cells[plan.metric_name_column]), dtype=object)
         lookup = {m.column: m.target for m in accounts if m.role == "metric"}
         metric = names.map(lookup).to_numpy(dtype=object)
         no_name = names.isna().to_numpy() & keep
@@ -395,7 +323,7 @@ def _statement(
     dims, totals, missing = _dimension_values(plan, cells)
     label_column = plan.label_column
     assert label_column is not None
-    labels = pd.Series(_labels(cells[label_column]), dtype=object)
+    labels = pd.Series(tidy_labels(cells[label_column]), dtype=object)
     footer = totals | labels.map(is_total_label).to_numpy(dtype=bool)
     if footer.any():
         issues.append(
