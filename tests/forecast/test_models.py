@@ -6,7 +6,12 @@ import numpy as np
 
 from cfodesk.analytics.forecast.arima import arima
 from cfodesk.analytics.forecast.arima_fit import residuals_and_jacobian as _residuals_and_jacobian
-from cfodesk.analytics.forecast.choice import combine, nested_backtest
+from cfodesk.analytics.forecast.choice import (
+    combination_weights,
+    combine,
+    members,
+    nested_backtest,
+)
 from cfodesk.analytics.forecast.ets import (
     EtsSpec,
     _initial_states,
@@ -131,6 +136,52 @@ def test_combination_says_on_logarithms_once():
     assert words.startswith("Mean of ETS(A,N,N), Theta and ARIMA(0,1,1) with drift,")
     runs["arima"] = (back, fc, "ARIMA(1,1,0)", 1.0)
     assert "logarithms" not in combine(runs, "ETS(A,N,N)")[2]
+
+
+def test_combination_weighs_members_by_the_inverse_square_of_their_backtest_error():
+    back = np.zeros((4, 3))
+    runs = {
+        "ETS(M,Ad,M)": (back + 1, np.full(3, 100.0), "ets", 1.0),
+        "ETS(A,Ad,N)": (back + 2, np.full(3, 80.0), "damped", 1.0),
+        "theta": (back + 3, np.full(3, 120.0), "Theta method (alpha 0.3)", 1.0),
+        "arima": (back + 4, np.full(3, 90.0), "ARIMA(0,1,1)", 1.0),
+    }
+    errors = {"ETS(M,Ad,M)": 1.0, "ETS(A,Ad,N)": 2.0, "theta": 1.0, "arima": 4.0, "naive": 0.1}
+    weights = combination_weights(members(runs, "ETS(M,Ad,M)"), errors)
+    assert np.allclose(weights, np.array([1, 1 / 4, 1, 1 / 16]) / (2 + 1 / 4 + 1 / 16))
+    _, fc, words, _ = combine(runs, "ETS(M,Ad,M)", errors)
+    assert np.allclose(fc, weights @ np.array([100.0, 80.0, 120.0, 90.0]))
+    assert words.startswith("Weighted mean of ETS(M,Ad,M) 43%, damped trend 11%, Theta 43%")
+    # Errors not known yet: the three classic members share equally, damped trend sits out.
+    _, plain, words, _ = combine(runs, "ETS(M,Ad,M)")
+    assert np.allclose(plain, (100 + 120 + 90) / 3) and "damped" not in words
+    # The best ETS form already is damped trend: it is not counted twice.
+    assert members(runs, "ETS(A,Ad,N)") == ["ETS(A,Ad,N)", "theta", "arima"]
+    # An exact backtest takes all the weight.
+    exact = combination_weights(["ETS(M,Ad,M)", "theta", "arima"], {**errors, "theta": 0.0})
+    assert exact[1] > 0.999
+
+
+def test_nested_combination_weights_use_only_errors_known_at_each_origin():
+    origins = np.arange(30, 54)
+    steps = 2
+    actuals = np.full((24, steps), 10.0)
+    # Theta is right until origin 42 and far off after; ARIMA the reverse.
+    theta_rows = np.where(origins[:, None] < 42, 10.0, 20.0) + np.zeros((1, steps))
+    arima_rows = np.where(origins[:, None] < 42, 20.0, 10.0) + np.zeros((1, steps))
+    runs = {
+        "ETS(A,N,N)": (np.full((24, steps), 12.0), np.zeros(3), "ets", 5.0),
+        "theta": (theta_rows, np.zeros(3), "theta", 6.0),
+        "arima": (arima_rows, np.zeros(3), "ARIMA(0,1,1)", 7.0),
+    }
+    back, chosen = nested_backtest(runs, {"ETS(A,N,N)": 5.0}, actuals, origins, clip=False)
+    assert all(c == "combination" for c in chosen)
+    # Before any error is known: the plain mean.
+    assert np.allclose(back[0], (12 + 10 + 20) / 3)
+    # Just before the switch, Theta's past is perfect: the combination follows it closely...
+    assert np.all(np.abs(back[11] - 10.0) < 0.1)
+    # ...and just after, still leans on Theta (errors after the switch are not known yet).
+    assert np.all(back[12] > 19.0)
 
 
 def test_arima_jacobian_matches_finite_differences():

@@ -14,7 +14,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["TIE", "DECISIVE", "MIN_KNOWN", "choose", "combine", "nested_backtest"]
+__all__ = [
+    "TIE",
+    "DECISIVE",
+    "MIN_KNOWN",
+    "choose",
+    "combination_weights",
+    "combine",
+    "members",
+    "nested_backtest",
+]
 
 #: Candidates within this share of the best backtest MASE are compared by AICc.
 TIE = 0.02
@@ -47,24 +56,70 @@ def choose(scores: Mapping[str, float], ics: Mapping[str, float], default: str) 
     return min(with_ic, key=lambda k: ics[k]) if with_ic else min(close, key=known.__getitem__)
 
 
-def combine(runs: Mapping[str, Run], ets: str) -> Run:
-    """Give the mean of one ETS form (the best in the backtest), Theta and ARIMA.
+#: The damped-trend ETS joins the combination as a further member when the backtest favours
+#: another ETS form: damped trend is the steadiest extrapolation of the forecasting competitions,
+#: and the weights below keep it out of seasonal series it cannot follow.
+DAMPED = "ETS(A,Ad,N)"
+#: Members are weighted by the inverse square of their backtest error. Dev windows (8 groups,
+#: 324 series, never the benchmark's held-out window): equal weights of three members 0.966 of
+#: statsforecast's mean of three, inverse error 0.962, inverse square 0.962, inverse square with
+#: the damped member 0.955 (better in 7 groups of 8); equal weights with it 1.044.
+WEIGHT_POWER = 2
 
-    A second ETS member (the best by AICc) used to join; once Theta and ARIMA were fitted on
-    logarithms it was the weakest member (dev synthetic MASE 0.759 with it, 0.736 without;
-    real series 0.821 and 0.822).
+
+def members(runs: Mapping[str, Run], ets: str) -> list[str]:
+    """Give the names of the combination's members: one ETS form, damped trend, Theta, ARIMA."""
+    out = [ets]
+    if DAMPED in runs and DAMPED != ets:
+        out.append(DAMPED)
+    return [*out, "theta", "arima"]
+
+
+def combination_weights(names: list[str], errors: Mapping[str, float] | None) -> np.ndarray:
+    """Give each member's weight from its backtest error (equal weights when errors are unknown).
+
+    With no usable errors the classic members share equally and the damped member sits out
+    (equally weighted it pulled seasonal series flat).
     """
-    parts = [runs[ets], runs["theta"], runs["arima"]]
-    back = np.mean([p[0] for p in parts], axis=0)
-    fc = np.mean([p[1] for p in parts], axis=0)
+    known = None if errors is None else np.array([errors.get(k, np.nan) for k in names], float)
+    if known is None or not np.all(np.isfinite(known)) or not np.all(known >= 0):
+        weights = np.array([0.0 if k == DAMPED else 1.0 for k in names])
+        return weights / weights.sum()
+    floor = 1e-9 * (float(known.max()) or 1.0)  # an exact backtest takes (almost) all the weight
+    weights = np.maximum(known, floor) ** -WEIGHT_POWER
+    return weights / weights.sum()
+
+
+def combine(runs: Mapping[str, Run], ets: str, errors: Mapping[str, float] | None = None) -> Run:
+    """Give the weighted mean of one ETS form (the best in the backtest), damped trend, Theta and
+    ARIMA; ``errors`` are the members' backtest errors (None: the plain mean of the three).
+
+    A second ETS member chosen by AICc used to join; once Theta and ARIMA were fitted on
+    logarithms it was the weakest member (dev synthetic MASE 0.759 with it, 0.736 without).
+    """
+    names = members(runs, ets)
+    weights = combination_weights(names, errors)
+    back = np.tensordot(weights, [runs[k][0] for k in names], axes=1)
+    fc = np.tensordot(weights, [runs[k][1] for k in names], axes=1)
+    return back, fc, _describe(runs, names, weights, errors is not None), np.inf
+
+
+def _describe(runs: Mapping[str, Run], names: list[str], weights: np.ndarray, weighted: bool):
     arima_name = runs["arima"][2].split(" (")[0]
     # Theta and ARIMA are fitted on logarithms together (positive series); the ARIMA words
     # already say so, and the combination says it once, for both.
     logs = arima_name.endswith(LOGS)
-    desc = f"Mean of {ets}, Theta and {arima_name.removesuffix(LOGS)}"
+    words = {"theta": "Theta", "arima": arima_name.removesuffix(LOGS), DAMPED: "damped trend"}
+    used = [(words.get(k, k), w) for k, w in zip(names, weights) if w > 0]
+    if weighted:
+        parts = [f"{name} {w:.0%}" for name, w in used]
+        desc = "Weighted mean of " + ", ".join(parts[:-1]) + " and " + parts[-1]
+    else:
+        parts = [name for name, _ in used]
+        desc = "Mean of " + ", ".join(parts[:-1]) + " and " + parts[-1]
     if logs:
         desc += ", the last two on logarithms"
-    return back, fc, desc, np.inf
+    return desc
 
 
 def _default(runs: Mapping[str, Run], ics: Mapping[str, float]) -> str:
@@ -100,16 +155,10 @@ def nested_backtest(
     ets_by_ic = min(ets, key=lambda k: early_ics.get(k, np.inf)) if ets else None
     can_combine = bool(ets) and "theta" in runs and "arima" in runs
     singles_default = _default(runs, early_ics)
-    # Each ETS form's combination, once (the member changes between origins, not the rows).
-    combos = {}
-    if can_combine:
-        for k in ets:
-            combo = combine(runs, k)[0]
-            combos[k] = np.maximum(combo, 0.0) if clip else combo
     # Mean absolute error of every candidate over the cells known at each origin, for all
     # origins at once: (origins, cells) known-mask times (cells, candidates) errors.
-    names = list(rows) + [("combination", k) for k in combos]
-    stacked = np.stack([rows[k] for k in rows] + list(combos.values()))
+    names = list(rows)
+    stacked = np.stack([rows[k] for k in names])
     with np.errstate(invalid="ignore"):
         errors = np.abs(actuals[None] - stacked).reshape(len(names), -1)
     finite = np.isfinite(actuals)
@@ -118,18 +167,27 @@ def nested_backtest(
     sums = known.astype(float) @ np.where(np.isfinite(errors), errors, 0.0).T
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / counts[:, None]
+    flat_actuals = actuals.reshape(-1)
     out = np.empty_like(actuals)
     chosen: list[str] = []
     for r in range(len(origins)):
         enough = int(counts[r]) >= MIN_KNOWN
         row = means[r]
-        scores = {k: float(row[i]) if enough else float("nan") for i, k in enumerate(rows)}
+        scores = {k: float(row[i]) if enough else float("nan") for i, k in enumerate(names)}
         candidates = dict(rows)
         if can_combine:
-            by_backtest = min(ets, key=scores.__getitem__) if enough else ets_by_ic
-            candidates["combination"] = combos[by_backtest]
-            position = names.index(("combination", by_backtest))
-            scores["combination"] = float(row[position]) if enough else float("nan")
+            # The member and the weights are what the errors known at this origin said.
+            member = min(ets, key=scores.__getitem__) if enough else ets_by_ic
+            combo = combine(runs, member, scores if enough else None)[0]
+            combo = np.maximum(combo, 0.0) if clip else combo
+            candidates["combination"] = combo
+            if enough:
+                cells = known[r]
+                scores["combination"] = float(
+                    np.mean(np.abs(flat_actuals[cells] - combo.reshape(-1)[cells]))
+                )
+            else:
+                scores["combination"] = float("nan")
         default = "combination" if can_combine else singles_default
         name = choose(scores, early_ics, default)
         out[r] = candidates[name][r]

@@ -271,9 +271,10 @@ def _select(y, m, horizon, total, first, scale, notes, nonnegative) -> SeriesFor
     singles = dict(runs)
     ets = [name for name in runs if name.startswith("ETS")]
     if ets and "theta" in runs and "arima" in runs:
-        # Selection on a couple of dozen backtest origins is noisy; the mean of ETS (the best
-        # in the backtest), Theta and ARIMA is the steadier forecast.
-        runs["combination"] = combine(runs, min(ets, key=scores.__getitem__))
+        # Selection on a couple of dozen backtest origins is noisy; a mean of ETS (the best in
+        # the backtest), damped trend, Theta and ARIMA, weighted by their backtest errors, is
+        # the steadier forecast.
+        runs["combination"] = combine(runs, min(ets, key=scores.__getitem__), scores)
         scores["combination"] = score(runs["combination"][0])
     fallback = False
     fitted = [n for n in runs if n.startswith(("ETS", "theta", "arima", "croston"))]
