@@ -157,6 +157,9 @@ def test_combination_weighs_members_by_the_inverse_square_of_their_backtest_erro
     assert np.allclose(plain, (100 + 120 + 90) / 3) and "damped" not in words
     # The best ETS form already is damped trend: it is not counted twice.
     assert members(runs, "ETS(A,Ad,N)") == ["ETS(A,Ad,N)", "theta", "arima"]
+    # A member whose weight rounds to 0 % is not named.
+    errors["ETS(A,Ad,N)"] = 100.0
+    assert "damped" not in combine(runs, "ETS(M,Ad,M)", errors)[2]
     # An exact backtest takes all the weight.
     exact = combination_weights(["ETS(M,Ad,M)", "theta", "arima"], {**errors, "theta": 0.0})
     assert exact[1] > 0.999

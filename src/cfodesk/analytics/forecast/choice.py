@@ -110,7 +110,8 @@ def _describe(runs: Mapping[str, Run], names: list[str], weights: np.ndarray, we
     # already say so, and the combination says it once, for both.
     logs = arima_name.endswith(LOGS)
     words = {"theta": "Theta", "arima": arima_name.removesuffix(LOGS), DAMPED: "damped trend"}
-    used = [(words.get(k, k), w) for k, w in zip(names, weights) if w > 0]
+    # Members whose weight rounds to 0 % are left out of the words (they barely count).
+    used = [(words.get(k, k), w) for k, w in zip(names, weights) if w >= 0.005]
     if weighted:
         parts = [f"{name} {w:.0%}" for name, w in used]
         desc = "Weighted mean of " + ", ".join(parts[:-1]) + " and " + parts[-1]
