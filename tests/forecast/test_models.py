@@ -160,9 +160,11 @@ def test_combination_weighs_members_by_the_inverse_square_of_their_backtest_erro
     # A member whose weight rounds to 0 % is not named.
     errors["ETS(A,Ad,N)"] = 100.0
     assert "damped" not in combine(runs, "ETS(M,Ad,M)", errors)[2]
-    # An exact backtest takes all the weight.
+    # An exact backtest takes all the weight, and the words say so.
     exact = combination_weights(["ETS(M,Ad,M)", "theta", "arima"], {**errors, "theta": 0.0})
     assert exact[1] > 0.999
+    words = combine(runs, "ETS(M,Ad,M)", {**errors, "theta": 0.0})[2]
+    assert words == "Weighted mean of Theta 100%"
 
 
 def test_nested_combination_weights_use_only_errors_known_at_each_origin():

@@ -63,7 +63,8 @@ DAMPED = "ETS(A,Ad,N)"
 #: Members are weighted by the inverse square of their backtest error. Dev windows (8 groups,
 #: 324 series, never the benchmark's held-out window): equal weights of three members 0.966 of
 #: statsforecast's mean of three, inverse error 0.962, inverse square 0.962, inverse square with
-#: the damped member 0.955 (better in 7 groups of 8); equal weights with it 1.044.
+#: the damped member 0.955 (better in 7 groups of 8), all for the combination's forecasts alone;
+#: equal weights with the damped member 1.044.
 WEIGHT_POWER = 2
 
 
@@ -113,14 +114,17 @@ def _describe(runs: Mapping[str, Run], names: list[str], weights: np.ndarray, we
     # Members whose weight rounds to 0 % are left out of the words (they barely count).
     used = [(words.get(k, k), w) for k, w in zip(names, weights) if w >= 0.005]
     if weighted:
-        parts = [f"{name} {w:.0%}" for name, w in used]
-        desc = "Weighted mean of " + ", ".join(parts[:-1]) + " and " + parts[-1]
+        desc = "Weighted mean of " + _listed([f"{name} {w:.0%}" for name, w in used])
     else:
-        parts = [name for name, _ in used]
-        desc = "Mean of " + ", ".join(parts[:-1]) + " and " + parts[-1]
+        desc = "Mean of " + _listed([name for name, _ in used])
     if logs:
-        desc += ", the last two on logarithms"
+        desc += ", Theta and ARIMA on logarithms"
     return desc
+
+
+def _listed(parts: list[str]) -> str:
+    """Give 'a', 'a and b' or 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _default(runs: Mapping[str, Run], ics: Mapping[str, float]) -> str:
