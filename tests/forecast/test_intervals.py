@@ -117,3 +117,47 @@ def test_each_origin_is_scaled_by_the_error_level_known_before_it():
         [base * ramp, *calm], [1.0] * 5, horizon=6, origin_positions=positions
     )
     np.testing.assert_allclose(shifted[95], rising[95])
+
+
+def _group_errors(rng, shape: str, count: int) -> list[np.ndarray]:
+    """Give backtest errors (24 origins, 6 steps) whose size is alike but whose shape is not."""
+    out = []
+    for _ in range(count):
+        if shape == "steady":  # every error about the same size
+            size = rng.uniform(0.9, 1.1, (24, 6))
+        else:  # mostly small, now and then large, same mean size
+            size = rng.exponential(1.0, (24, 6)) ** 2 / 2
+        out.append(size * rng.choice([-1.0, 1.0], (24, 6)))
+    return out
+
+
+def test_each_group_is_covered_as_promised_not_only_on_average():
+    rng = np.random.default_rng(4)
+    errors = _group_errors(rng, "steady", 20) + _group_errors(rng, "bursty", 20)
+    groups = ["total"] * 20 + ["leaf"] * 20
+    scales = [1.0] * 40
+
+    def covered(widths, level, rows):
+        return np.mean([coverage(errors[i], widths[level][i]) for i in rows])
+
+    pooled = conformal_widths(errors, scales, 6)
+    by_group = conformal_widths(errors, scales, 6, groups=groups)
+    steady, bursty = range(20), range(20, 40)
+    # One pool: the steady group's 95 % bands hold everything, the bursty group's far less.
+    assert covered(pooled, 95, steady) > 0.99 and covered(pooled, 95, bursty) < 0.93
+    for rows in (steady, bursty):
+        assert abs(covered(by_group, 80, rows) - 0.80) < 0.04
+        assert abs(covered(by_group, 95, rows) - 0.95) < 0.03
+
+
+def test_a_series_error_level_is_shrunk_toward_its_own_group():
+    rng = np.random.default_rng(5)
+    # Smooth aggregates and noisy leaves; each series has only a few known errors.
+    errors = [rng.normal(0, 1.0, (4, 3)) for _ in range(10)]
+    errors += [rng.normal(0, 10.0, (4, 3)) for _ in range(10)]
+    groups = ["total"] * 10 + ["leaf"] * 10
+    pooled = conformal_widths(errors, [1.0] * 20, 3)
+    by_group = conformal_widths(errors, [1.0] * 20, 3, groups=groups)
+    # Shrinking toward the whole pool widened the smooth series' bands by the noisy ones.
+    assert np.median(by_group[80][:10, 0]) < 0.5 * np.median(pooled[80][:10, 0])
+    assert np.median(by_group[80][:10, 0]) < 3.0  # about the 80 % point of N(0, 1): 1.28

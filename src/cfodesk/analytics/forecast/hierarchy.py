@@ -194,6 +194,7 @@ def reconcile(
         base.horizon,
         origin_scales=origin_scales,
         origin_positions=origin_positions,
+        groups=[k.level for k in keys],
     )
     return _assemble(panel, base, forecasts, widths, errors, base_mase, rec_mase, methods)
 

@@ -3,9 +3,13 @@
 Each series contributes the errors of what the procedure would really have forecast at each
 backtest origin (model choice included, see :mod:`.choice`), divided by the series' MASE scale
 *at that origin* (the in-sample seasonal-naive error of the history then known), so scores are
-scale-free. Scores are pooled across the run's series per horizon step, and the finite-sample
+scale-free. Scores are pooled per horizon step across the series of a group (a hierarchy level:
+totals, regions, departments, cells; Mondrian conformal prediction), and the finite-sample
 conformal quantile ``ceil((n + 1)(1 - alpha)) / n`` of each step's pool is that step's
-multiplier; a series' band is the multiplier times its current scale. Steps with too few scores,
+multiplier; a series' band is the multiplier times its current scale. One pool for all levels
+covered on average only: in ``bench/interval_levels.py`` (generated companies' held-out year)
+the 80 % bands of totals, regions, departments and region/department cells held 91.4, 85.9,
+86.3 and 76.8 %; by level 79.0, 81.1, 81.6 and 79.6 %. Steps with too few scores,
 and steps beyond the backtested ones, follow a power law in the step fitted to the calibrated
 steps (errors grow like h**b with b measured, not assumed to be 1/2).
 """
@@ -88,12 +92,13 @@ def step_multipliers(pools: Sequence[np.ndarray], horizon: int, level: float) ->
 
 
 def _difficulty(
-    scored: list[np.ndarray], positions: list[np.ndarray]
+    scored: list[np.ndarray], positions: list[np.ndarray], groups: list | None = None
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """Give each series' scores divided by its own error level, and that level per series.
 
     A series' level is its mean score (errors growing with the step divided out), shrunk toward
-    the run's mean by :data:`SHRINK` pseudo-errors per own error. Each backtest row is divided by
+    its group's mean (its hierarchy level's; the run's without groups) by :data:`SHRINK`
+    pseudo-errors per own error. Each backtest row is divided by
     the level known *before its origin* (only cells whose target period came earlier), as the
     current level is known now: the row is calibrated the way the future will be. Leaving out
     just the row itself still let the overlapping neighbouring rows (which share most of their
@@ -113,10 +118,18 @@ def _difficulty(
     mu = total / count if count else 1.0
     if not mu > 0:  # every backtest forecast was exact: no spread to compare series by
         return scored, np.ones(len(scored))
+    groups = list(groups) if groups is not None else [None] * len(flat)
+    group_mean = {}
+    for g in dict.fromkeys(groups):
+        members = [i for i, h in enumerate(groups) if h == g]
+        g_total = sum(float(np.nansum(flat[i])) for i in members)
+        g_count = sum(int(known[i].sum()) for i in members)
+        group_mean[g] = g_total / g_count if g_count and g_total > 0 else mu
     out, levels = [], []
-    for f, k, s, pos in zip(flat, known, scored, positions):
+    for f, k, s, pos, g in zip(flat, known, scored, positions, groups):
         pseudo = SHRINK * max(int(k.sum()), 1)
-        own = (np.nansum(f) + pseudo * mu) / (k.sum() + pseudo) / mu
+        prior_mean = group_mean[g]
+        own = (np.nansum(f) + pseudo * prior_mean) / (k.sum() + pseudo) / mu
         # Sum and count of the known cells whose target period lies before each origin.
         target = (pos[:, None] + np.arange(f.shape[1])[None, :])[k]
         order = np.argsort(target, kind="stable")
@@ -124,7 +137,7 @@ def _difficulty(
         before = np.searchsorted(target[order], pos, side="left")
         sums, seen = cum[before], before.astype(float)
         prior = SHRINK * np.maximum(seen, 1.0)
-        past = (sums + prior * mu) / (seen + prior) / mu
+        past = (sums + prior * prior_mean) / (seen + prior) / mu
         out.append(s / past[:, None])
         levels.append(own)
     return out, np.array(levels)
@@ -144,26 +157,55 @@ def conformal_widths(
     levels: Sequence[int] = LEVELS,
     origin_scales: Sequence[np.ndarray] | None = None,
     origin_positions: Sequence[np.ndarray] | None = None,
+    groups: Sequence | None = None,
 ) -> IntervalWidths:
     """Give interval half-widths per level, series and step from the procedure's backtest errors.
 
     ``errors[i]`` is (origins, steps) actual - forecast (NaN where unknown) for series i,
     ``scales[i]`` its MASE scale now and ``origin_scales[i]`` (origins,) its MASE scale at each
     origin (the current scale when not given), ``origin_positions[i]`` (origins,) the period
-    of each origin's first forecast (consecutive origins when not given).
+    of each origin's first forecast (consecutive origins when not given), ``groups[i]`` the
+    group of series alike in difficulty that series i is calibrated with (one group when not
+    given).
     """
     scored = _scaled_scores(errors, scales, origin_scales)
     own_level = np.ones(len(errors))
+    with_errors = [i for i, e in enumerate(errors) if e.size]
     if scored:
-        with_errors = [i for i, e in enumerate(errors) if e.size]
         positions = []
         for i in with_errors:
             pos = None if origin_positions is None else np.asarray(origin_positions[i])
             if pos is None or pos.shape != (errors[i].shape[0],):
                 pos = np.arange(errors[i].shape[0])
             positions.append(pos.astype(float))
-        scored, found = _difficulty(scored, positions)
+        alike = None if groups is None else [groups[i] for i in with_errors]
+        scored, found = _difficulty(scored, positions, alike)
         own_level[with_errors] = found
+    scale = (np.asarray(scales, dtype=float) * own_level)[:, None]
+    everyone = _step_pools(scored)
+    widths = {
+        level: np.repeat(step_multipliers(everyone, horizon, level / 100)[None, :], len(errors), 0)
+        for level in levels
+    }
+    # Mondrian conformal: each group (a hierarchy level) with scores enough of its own gets its
+    # own quantiles, so that totals and leaves are each covered as promised, not only on average.
+    for group in dict.fromkeys(groups or []):
+        rows = [i for i in with_errors if groups[i] == group]
+        pools = _step_pools([scored[with_errors.index(i)] for i in rows])
+        if sum(len(p) for p in pools) < MIN_GROUP_SCORES:
+            continue
+        members = [i for i in range(len(errors)) if groups[i] == group]
+        for level in levels:
+            widths[level][members] = step_multipliers(pools, horizon, level / 100)[None, :]
+    return {level: widths[level] * scale for level in levels}
+
+
+#: Scores a group (hierarchy level) needs for quantiles of its own; fewer use the whole pool's.
+MIN_GROUP_SCORES = 200
+
+
+def _step_pools(scored: list[np.ndarray]) -> list[np.ndarray]:
+    """Give the finite scores of each horizon step, pooled over the given series."""
     depth = max((s.shape[1] for s in scored), default=0)
     pools = []
     for h in range(depth):
@@ -172,10 +214,7 @@ def conformal_widths(
         if len(column) == 0:
             break
         pools.append(column)
-    scale = (np.asarray(scales, dtype=float) * own_level)[:, None]
-    return {
-        level: step_multipliers(pools, horizon, level / 100)[None, :] * scale for level in levels
-    }
+    return pools
 
 
 _NORMAL_Z = {80: 1.2816, 90: 1.6449, 95: 1.96, 99: 2.5758}
