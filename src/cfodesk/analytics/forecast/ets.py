@@ -53,7 +53,13 @@ class EtsFit:
 
 
 def ets_specs(seasonal: bool, positive: bool) -> list[EtsSpec]:
-    """Give the candidate ETS forms for a series (few, well-chosen)."""
+    """Give the candidate ETS forms for a series (few, well-chosen).
+
+    Undamped trends (A,A,N), (A,A,A) and (M,A,M) fit (``EtsSpec`` takes them) but are not
+    candidates: with them the dev windows scored 0.956 of statsforecast's mean of three against
+    0.955 without, for a third more fits; a trend that never flattens is rarely a finance
+    team's best guess 12-18 months out, and ARIMA with drift and Theta carry steady growth.
+    """
     specs = [EtsSpec("A", "N", "N"), EtsSpec("A", "Ad", "N")]
     if seasonal:
         specs += [EtsSpec("A", "N", "A"), EtsSpec("A", "Ad", "A")]
