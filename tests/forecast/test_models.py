@@ -208,3 +208,24 @@ def test_arima_jacobian_matches_finite_differences():
                 down[i] -= 1e-6
                 numeric[:, i] = (resid(up)[0] - resid(down)[0]) / 2e-6
             assert np.max(np.abs(exact - numeric)) < 1e-5
+
+
+def test_every_ets_form_of_the_family_fits_and_forecasts_its_own_kind_of_series():
+    t = np.arange(72)
+    line = 200 + 3.0 * t
+    season = 1 + 0.2 * np.sin(2 * np.pi * t / 12)
+    noise = np.random.default_rng(7).normal(0, 0.5, 72)
+    future = np.arange(72, 84)
+    cases = {
+        ("A", "A", "N"): (line + noise, 200 + 3.0 * future),
+        ("A", "A", "A"): (
+            line + 40 * (season - 1) + noise,
+            200 + 3.0 * future + 40 * (season[:12] - 1),
+        ),
+        ("M", "A", "M"): (line * season + noise, (200 + 3.0 * future) * season[:12]),
+        ("M", "N", "A"): (500 + 40 * (season - 1) + noise, 500 + 40 * (season[:12] - 1)),
+    }
+    for (error, trend, kind), (y, truth) in cases.items():
+        (fit,) = fit_ets_family(y, 12, [EtsSpec(error, trend, kind)], 48, 12, 12)
+        assert fit.backtest.shape == (24, 12) and np.all(np.isfinite(fit.forecast))
+        assert np.max(np.abs(fit.forecast / truth - 1)) < 0.03, (error, trend, kind)
