@@ -51,6 +51,7 @@ bench: $(BENCH_STAMP)
 	$(PY) bench/intake.py
 	$(PY) bench/forecast_accuracy.py
 	$(PY) bench/interval_levels.py
+	$(PY) bench/global_model.py
 	$(PY) bench/report_speed.py --jobs 2
 	$(PY) bench/anomaly_recall.py --seeds 5
 	$(PY) bench/progress_honesty.py
