@@ -114,3 +114,36 @@ def test_a_run_of_flags_at_the_start_is_the_fit_warming_up_not_data():
     assert not warm_up_run(single, score, judged).any()
     score[2] = 5.5
     assert not warm_up_run(flagged, score, judged).any()
+
+
+def test_balances_that_echo_a_revenue_dip_point_to_it_as_one_event(rng):
+    revenue = seasonal_series(rng, level=1_000_000, noise=0.03)
+    costs = 0.8 * seasonal_series(rng, level=1_000_000, noise=0.03)
+    revenue[55] *= 0.4  # Aug 2023: a large order slipped
+    receivable = revenue / 30 * 45  # days of revenue: dips with it
+    cash = 2_000_000 + np.cumsum(revenue - costs)  # the missing inflow stays missing
+    result = detect_anomalies(
+        panel_of({"revenue": revenue, "accounts_receivable": receivable, "cash_balance": cash})
+    )
+    table = result.table.set_index("metric")
+    dip = table.loc["revenue"]
+    assert dip["kind"] == "dip" and dip["date"] == pd.Timestamp("2023-08-01")
+    assert "knock-on: accounts receivable, cash balance" in dip["reason"]
+    for echo in ("accounts_receivable", "cash_balance"):
+        row = table.loc[echo]
+        assert row["date"] == pd.Timestamp("2023-08-01") and row["linked_to"] == dip["id"]
+        assert "follows the dip in revenue the same month" in row["reason"]
+    # One event to read first, not three.
+    assert list(result.independent["metric"]) == ["revenue"]
+
+
+def test_a_balance_moving_against_the_books_is_not_called_an_echo(rng):
+    revenue = seasonal_series(rng, level=1_000_000, noise=0.03)
+    revenue[55] *= 0.4
+    receivable = revenue / 30 * 45
+    receivable[55] = receivable[54] * 2.2  # receivables jumped while revenue fell: its own story
+    table = detect_anomalies(
+        panel_of({"revenue": revenue, "accounts_receivable": receivable})
+    ).table.set_index("metric")
+    assert table.loc["accounts_receivable", "linked_to"] is None
+    assert "knock-on" not in table.loc["revenue", "reason"]

@@ -7,7 +7,9 @@ Each segment's months are then checked for unusual combinations of metrics
 (:mod:`.anomaly_multivariate`) and the books for broken identities and impossible negative
 balances (:mod:`.accounting_checks`). Finally the hierarchy is linked: a segment anomaly that is
 part of an anomaly of its parent in the same metric and period points to it (``linked_to``) and
-the parent's reason names the segment that drove it, so nothing is listed twice as independent.
+the parent's reason names the segment that drove it, so nothing is listed twice as independent;
+likewise a balance that only echoes a flow anomaly of its segment (receivables after a revenue
+dip) points to that flow anomaly (:mod:`.anomaly_causes`).
 
 The table starts with the ``anomalies.csv`` contract columns
 ``level,segment,metric,date,value,expected,lower,upper,score,severity,reason``, then ``kind``
@@ -28,6 +30,7 @@ from ..metrics import metric_info
 from ..model import LEVELS, Panel, SeriesKey
 from ..progress import CancelToken, StepCallback, no_step
 from .accounting_checks import check_identities, check_negative_balances, find_identities
+from .anomaly_causes import knock_on_causes
 from .anomaly_rows import scan_by_kind, series_rows, unusual_mix_rows
 from .anomaly_scan import THRESHOLD, SeriesScan
 from .anomaly_text import format_signed_amount
@@ -220,6 +223,7 @@ def _link_hierarchy(table: pd.DataFrame, frequency: str) -> pd.DataFrame:
             direct = [c for c in descendants if parent_of.get(c) == parent]
             if len(direct) >= 2:
                 reasons[parent] += f"; broad-based: {len(direct)} segments moved the same way"
+    _link_knock_ons(table, deviation, frequency, parent_of, reasons)
     table["reason"] = reasons
 
     rank = {s: n for n, s in enumerate(SEVERITIES)}
@@ -237,6 +241,37 @@ def _link_hierarchy(table: pd.DataFrame, frequency: str) -> pd.DataFrame:
     table["linked_to"] = [ids[parent_of[i]] if i in parent_of else None for i in range(len(table))]
     table = table.iloc[order].reset_index(drop=True)
     return _typed(table[list(COLUMNS)])
+
+
+def _link_knock_ons(table, deviation, frequency, parent_of, reasons) -> None:
+    """Link each balance anomaly that echoes a flow anomaly of its segment to it, in words too.
+
+    A row already linked along the hierarchy keeps that link (its parent tells the story).
+    """
+    echoes: dict[int, list[int]] = {}
+    for child, cause in knock_on_causes(table, deviation, frequency).items():
+        if child in parent_of:
+            continue
+        parent_of[child] = cause
+        echoes.setdefault(cause, []).append(child)
+        when = "the same " + _PERIOD_WORD[frequency]
+        if table.at[cause, "date"] != table.at[child, "date"]:
+            when = "the " + _PERIOD_WORD[frequency] + " before"
+        move = _move_words(table.at[cause, "kind"], deviation[cause])
+        label = metric_info(table.at[cause, "metric"]).label
+        reasons[child] += f"; follows the {move} in {label.lower()} {when}"
+    for cause, children in echoes.items():
+        labels = dict.fromkeys(metric_info(table.at[c, "metric"]).label.lower() for c in children)
+        reasons[cause] += "; knock-on: " + ", ".join(labels)
+
+
+_PERIOD_WORD = {"M": "month", "Q": "quarter"}
+
+
+def _move_words(kind: str, deviation: float) -> str:
+    if kind == "level_shift":
+        return "step up" if deviation > 0 else "step down"
+    return kind
 
 
 def _typed(table: pd.DataFrame) -> pd.DataFrame:
