@@ -99,3 +99,54 @@ def test_segments_compare_last_twelve_months(view: ReportView) -> None:
 
     expected = panel.series(SeriesKey("department", "Sales", "revenue")).iloc[-12:].sum()
     assert values[labels.index("Sales")] == pytest.approx(expected)
+
+
+def test_anomalies_show_independent_events_first_and_linked_ones_on_request(
+    qtbot: Any, view: ReportView
+) -> None:
+    import pandas as pd
+
+    from cfodesk.gui.views_tables import AnomaliesView
+
+    base = view.data
+    rows = [
+        ("A0001", None, "region", "Europe", "revenue", -8.1, "medium"),
+        ("A0002", "A0001", "region/department", "Europe / Sales", "revenue", -7.5, "medium"),
+        ("A0003", "A0001", "region", "Europe", "accounts_receivable", -6.0, "low"),
+        ("A0004", None, "total", "total", "revenue", 5.2, "low"),
+    ]
+    frame = pd.DataFrame(
+        [
+            {
+                "id": i,
+                "linked_to": link,
+                "level": level,
+                "segment": segment,
+                "metric": metric,
+                "date": pd.Timestamp("2024-01-01" if i == "A0004" else "2022-08-01"),
+                "value": 1.0,
+                "expected": 2.0,
+                "score": score,
+                "severity": severity,
+                "reason": "moved",
+            }
+            for i, link, level, segment, metric, score, severity in rows
+        ]
+    )
+    data = ReportData(run_id="r", panel=base.panel, anomalies=frame)
+    anomalies = AnomaliesView(data)
+    qtbot.addWidget(anomalies)
+    # The report's order (not by period), independent events only: the dip, then the spike.
+    assert list(anomalies.model.frame["id"]) == ["A0001", "A0004"]
+    part_of = [c.key for c in anomalies.model._columns].index("linked_to")
+    assert anomalies.table.isColumnHidden(part_of)  # nothing to say for independent events
+    anomalies.show_linked.setChecked(True)
+    assert not anomalies.table.isColumnHidden(part_of)
+    assert list(anomalies.model.frame["id"]) == ["A0001", "A0002", "A0003", "A0004"]
+    assert anomalies.model.data(anomalies.model.index(2, part_of)) == ("Revenue · Europe, Aug 2022")
+    # Sorting by score ranks by strength, a large dip before a smaller spike.
+    from PySide6.QtCore import Qt
+
+    score = [c.key for c in anomalies.model._columns].index("score")
+    anomalies.table.sortByColumn(score, Qt.SortOrder.DescendingOrder)
+    assert list(anomalies.model.frame["id"]) == ["A0001", "A0002", "A0003", "A0004"]

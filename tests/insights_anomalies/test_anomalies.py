@@ -111,6 +111,21 @@ def test_segment_spike_linked_to_the_total_it_drives(rng):
     assert len(result.independent[result.independent["metric"] == "revenue"]) == 1
 
 
+def test_an_event_is_as_severe_as_its_most_severe_part(rng):
+    leaves = company(rng)
+    # A move that stands out strongly in one team and only mildly in the company's total.
+    leaves[("Europe", "Sales")]["revenue"][62] *= 1.6
+    result = detect_anomalies(panel_from_leaves(leaves))
+    table = result.table
+    moved = table[(table["metric"] == "revenue") & (table["date"] == "2024-03-01")]
+    by_level = moved.set_index("level")
+    assert by_level.loc["region/department", "severity"] == "high"
+    assert by_level.loc["total", "linked_to"] is None
+    # Listed once, at the top of its chain, and not as a low-severity footnote.
+    assert by_level.loc["total", "severity"] == "high"
+    assert "driven by Europe / Sales" in by_level.loc["total", "reason"]
+
+
 def test_profit_not_equal_revenue_minus_costs_is_found(rng):
     leaves = company(rng, ("revenue", "cogs", "operating_expenses"))
     for series in leaves.values():

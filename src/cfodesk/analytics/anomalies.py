@@ -227,6 +227,14 @@ def _link_hierarchy(table: pd.DataFrame, frequency: str) -> pd.DataFrame:
     table["reason"] = reasons
 
     rank = {s: n for n, s in enumerate(SEVERITIES)}
+    # An event is as severe as its most severe part: a high-severity segment move listed under
+    # a parent that moved less must not sink with the parent's own low severity.
+    severity = table["severity"].tolist()
+    for child in parent_of:
+        top = _root(child, parent_of)
+        if rank.get(severity[child], 3) < rank.get(severity[top], 3):
+            severity[top] = severity[child]
+    table["severity"] = severity
     order = sorted(
         range(len(table)),
         key=lambda i: (
@@ -241,6 +249,15 @@ def _link_hierarchy(table: pd.DataFrame, frequency: str) -> pd.DataFrame:
     table["linked_to"] = [ids[parent_of[i]] if i in parent_of else None for i in range(len(table))]
     table = table.iloc[order].reset_index(drop=True)
     return _typed(table[list(COLUMNS)])
+
+
+def _root(row: int, parent_of: Mapping[int, int]) -> int:
+    """Give the anomaly at the top of a row's chain of links."""
+    seen = {row}
+    while row in parent_of and parent_of[row] not in seen:
+        row = parent_of[row]
+        seen.add(row)
+    return row
 
 
 def _link_knock_ons(table, deviation, frequency, parent_of, reasons) -> None:

@@ -102,6 +102,8 @@ class FrameTableModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._columns):
+            return  # no sorted column (the rows keep the order they were given in)
         key = self._columns[column].key
         if key not in self._frame.columns:
             return
@@ -121,6 +123,9 @@ def _sort_key(values: pd.Series) -> pd.Series:
     if values.name == "severity":
         rank = {"high": 0, "error": 0, "medium": 1, "warning": 1, "low": 2, "info": 2}
         return values.astype(str).str.lower().map(rank).fillna(3)
+    # A score reads as strength: a dip of -8 stands out more than a spike of +5.
+    if values.name == "score" and values.dtype != object:
+        return values.abs()
     if values.dtype == object:
         return values.astype(str).str.lower()
     return values

@@ -9,6 +9,7 @@ import pandas as pd
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -51,14 +52,39 @@ def _segment(value: Any, row: pd.Series) -> str:
     return "Company" if value == "total" else str(value)
 
 
+def _linked_mask(frame: pd.DataFrame) -> pd.Series:
+    """Give True for the anomalies that point to another one."""
+    if "linked_to" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    return frame["linked_to"].notna() & (frame["linked_to"].astype(str) != "")
+
+
+def _owners(frame: pd.DataFrame, frequency: str) -> dict[str, str]:
+    """Give {anomaly id: 'Revenue · Latin America, Aug 2022'} for the 'Part of' column."""
+    if "id" not in frame.columns:
+        return {}
+    return {
+        str(row["id"]): f"{fmt.metric_label(str(row['metric']))} · "
+        f"{_segment(row['segment'], row)}, {fmt.period(row['date'], frequency)}"
+        for _, row in frame.iterrows()
+    }
+
+
 class AnomaliesView(QWidget):
-    """Every anomaly, sortable; picking one emits ``series_picked(level, segment, metric, row)``."""
+    """Every anomaly, sortable; picking one emits ``series_picked(level, segment, metric, row)``.
+
+    Rows come in the report's order (severity, then the broadest level, then the largest move).
+    Anomalies that are part of another (a segment's share of its parent's, or a balance echoing
+    a flow) are hidden until asked for, with a column saying what they belong to.
+    """
 
     series_picked = Signal(str, str, str, object)
 
     def __init__(self, data: ReportData, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        frame = data.anomalies
+        self._all = data.anomalies.reset_index(drop=True)
+        linked = _linked_mask(self._all)
+        self._independent = self._all[~linked]
         columns = [
             Column("date", "Period", lambda v, r: fmt.period(v, data.frequency)),
             Column("metric", "Metric", lambda v, r: fmt.metric_label(str(v))),
@@ -69,10 +95,16 @@ class AnomaliesView(QWidget):
             Column("score", "Score", lambda v, r: fmt.number(v, 1), numeric=True),
             Column("reason", "Why it stands out", tooltip_key="reason"),
         ]
-        if not frame.empty:
-            columns = [c for c in columns if c.key in frame.columns]
-        self.model = FrameTableModel(frame, columns)
+        if linked.any():
+            owners = _owners(self._all, data.frequency)
+            columns.insert(-1, Column("linked_to", "Part of", lambda v, r: owners.get(v, "")))
+        if not self._all.empty:
+            columns = [c for c in columns if c.key in self._all.columns]
+        self.model = FrameTableModel(self._independent, columns)
         self.table = make_table(self.model)
+        # Keep the report's order until the reader sorts (no column is sorted yet).
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.model.set_frame(self._independent)
         widths = {
             "date": 84,
             "metric": 130,
@@ -81,25 +113,46 @@ class AnomaliesView(QWidget):
             "expected": 80,
             "severity": 70,
             "score": 56,
+            "linked_to": 190,
         }
         for i, column in enumerate(columns):
             if column.key in widths:
                 self.table.setColumnWidth(i, widths[column.key])
+        keys = [c.key for c in columns]
+        self._part_of = keys.index("linked_to") if "linked_to" in keys else None
+        if self._part_of is not None:  # empty for independent events: shown with the linked
+            self.table.setColumnHidden(self._part_of, True)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
-        if "score" in frame.columns:
-            self.table.sortByColumn(
-                columns.index(next(c for c in columns if c.key == "score")),
-                Qt.SortOrder.DescendingOrder,
+        total, own = len(self._all), len(self._independent)
+        if not total:
+            text = "No anomaly stands out in this data."
+        elif own == total:
+            text = f"{total} anomalies found. Select one to see it on the Forecasts chart."
+        else:
+            text = (
+                f"{total} anomalies found: {own} independent events, shown first. "
+                "Select one to see it on the Forecasts chart."
             )
-        summary = QLabel(
-            f"{len(frame)} anomalies found. Select one to see it on the Forecasts chart."
-            if len(frame)
-            else "No anomaly stands out in this data."
-        )
+        summary = QLabel(text)
         summary.setObjectName("muted")
+        self.show_linked = QCheckBox(
+            f"Also show the {total - own} that are part of another (a segment's share, "
+            "a balance echoing a flow)"
+        )
+        self.show_linked.setVisible(own < total)
+        self.show_linked.toggled.connect(self._on_show_linked)
         layout = QVBoxLayout(self)
         layout.addWidget(summary)
+        layout.addWidget(self.show_linked)
         layout.addWidget(self.table, 1)
+
+    def _on_show_linked(self, shown: bool) -> None:
+        self.model.set_frame(self._all if shown else self._independent)
+        if self._part_of is not None:
+            self.table.setColumnHidden(self._part_of, not shown)
+        header = self.table.horizontalHeader()
+        if header.sortIndicatorSection() >= 0:
+            self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = {i.row() for i in selected.indexes()}
