@@ -2,7 +2,8 @@
 
 The GUI and the CLI are thin faces over it. It reports progress through a plain callback, checks
 a :class:`~cfodesk.progress.CancelToken` between items, records the run in the history and, when
-given an output folder, writes the report there atomically.
+given an output folder, writes the report there atomically. Which stages run and how long each
+is expected to take is planned in :mod:`cfodesk.stage_plan`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from .errors import CfoDeskError, InputError
 from .history import HistoryStore
 from .model import Dataset, Panel, Report
 from .progress import (
-    STAGE_IDS,
     Cancelled,
     CancelToken,
     ProgressCallback,
@@ -30,44 +30,17 @@ from .progress import (
     StepCallback,
     no_progress,
 )
+from .stage_plan import DEFAULT_RATES, plan_stages, planned_stages, stage_units
 
 __all__ = ["run_report", "new_run_id", "plan_stages", "planned_stages", "DEFAULT_RATES"]
 
 T = TypeVar("T")
-
-#: Seconds per planning unit and fixed seconds per stage, before history calibrates them
-#: (measured on the sample with 2 workers). Units: load/validate = MB of input; charts = charts
-#: drawn; forecast = series per worker; the other stages = series.
-DEFAULT_RATES: dict[str, tuple[float, float]] = {
-    "load": (0.3, 0.2),
-    "validate": (0.15, 0.2),
-    "kpis": (0.0002, 0.15),
-    "forecast": (0.028, 0.5),
-    "reconcile": (0.0004, 0.02),
-    "anomalies": (0.0016, 0.05),
-    "correlations": (0.0002, 0.05),
-    "charts": (0.09, 0.3),
-    "write": (0.003, 0.3),
-}
-
-
-#: Formats that show the static charts; without them the charts stage is skipped.
-CHART_FORMATS = frozenset({"html", "pdf"})
 
 
 def new_run_id() -> str:
     """Give a fresh run id: sortable by time, unique."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return f"{stamp}-{uuid.uuid4().hex[:6]}"
-
-
-def plan_stages(units: dict[str, float], rates: dict[str, tuple[float, float]]) -> dict[str, float]:
-    """Give the expected seconds of each stage: units times per-unit cost plus a fixed cost."""
-    plan = {}
-    for stage, count in units.items():
-        per_unit, fixed = rates.get(stage, DEFAULT_RATES.get(stage, (0.0, 0.1)))
-        plan[stage] = per_unit * count + fixed
-    return plan
 
 
 @dataclass
@@ -160,7 +133,7 @@ def run_report(
     run = _Run(run_id, tracker, cancel, history, rates)
     input_mb = sum(p.stat().st_size for p in paths if p.is_file()) / 1e6
     guessed_series = max(20.0, input_mb * 2000)
-    run.replan(**_units(stages, input_mb, guessed_series, config, n_metrics=10))
+    run.replan(**stage_units(stages, input_mb, guessed_series, config, n_metrics=10))
     if history is not None:
         history.start_run(
             run_id,
@@ -186,33 +159,6 @@ def run_report(
         raise
     _close(run, "done", None, staging)
     return report
-
-
-def planned_stages(config: ReportConfig, *, writes: bool) -> tuple[str, ...]:
-    """Give the stages a run really does: none that write without a folder, no charts unless
-    a format shows them."""
-    stages = STAGE_IDS if writes else STAGE_IDS[:-2]
-    if not CHART_FORMATS & set(config.formats):
-        stages = tuple(s for s in stages if s != "charts")
-    return stages
-
-
-def _units(
-    stages: Sequence[str], input_mb: float, series: float, config: ReportConfig, n_metrics: int
-) -> dict[str, float]:
-    jobs = max(1, config.jobs)
-    units = {
-        "load": input_mb,
-        "validate": input_mb,
-        "kpis": series,
-        "forecast": series / min(jobs, max(1.0, series / 30)),
-        "reconcile": series,
-        "anomalies": series,
-        "correlations": series,
-        "charts": float(n_metrics) + 4,
-        "write": series * max(1, len(config.formats)) / 5,
-    }
-    return {s: units[s] for s in stages}
 
 
 def _close(run: _Run, state: str, error: str | None, staging: Any) -> None:
@@ -261,7 +207,7 @@ def _run_stages(run: _Run, paths: list[Path], config: ReportConfig, staging: Any
         raise InputError("The data has no metric to analyse", file=paths[0])
     stages = run.tracker.stages
     run.replan(
-        **_units(
+        **stage_units(
             stages,
             run.units.get("load", 0.0),
             float(len(panel)),
