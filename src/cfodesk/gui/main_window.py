@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -29,12 +29,9 @@ from .open_data import DATA_FILTER, WINDOW_FORMATS, OpenDataMixin
 from .progress_panel import ProgressPanel
 from .report_data import ReportData
 from .report_view import ReportView, empty_state, scenarios_available
-from .run_options import (
-    RunOptions,
-    recent_files,
-    remember_files,
-)
+from .run_options import RunOptions
 from .theme import APP_TITLE, app_settings
+from .window_menus import WindowMenusMixin
 from .worker import BackgroundTask, ReportWorker, disconnect_task, start_in_thread
 
 __all__ = ["MainWindow", "DATA_FILTER", "WINDOW_FORMATS"]
@@ -52,7 +49,7 @@ def _new_run_id() -> str:
     return new_run_id()
 
 
-class MainWindow(OpenDataMixin, QMainWindow):
+class MainWindow(OpenDataMixin, WindowMenusMixin, QMainWindow):
     """CFO Desk's window. ``run_fn`` and ``history_factory`` can be swapped for tests."""
 
     run_started = Signal(str)  # run id
@@ -148,39 +145,6 @@ class MainWindow(OpenDataMixin, QMainWindow):
         self._build_menus()
         self.statusBar().showMessage("Ready")
 
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.open_action = _action(self, "&Open…", self.choose_files, QKeySequence.StandardKey.Open)
-        file_menu.addAction(self.open_action)
-        file_menu.addAction(_action(self, "Open &sample data", self.open_sample))
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        file_menu.addSeparator()
-        self.export_action = _action(
-            self, "&Export report…", self.export_report, QKeySequence("Ctrl+E")
-        )
-        self.export_action.setEnabled(False)
-        file_menu.addAction(self.export_action)
-        file_menu.addSeparator()
-        file_menu.addAction(_action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit))
-        report_menu = bar.addMenu("&Report")
-        self.run_action = _action(self, "&Run", self.start_run, QKeySequence("Ctrl+R"))
-        self.cancel_action = _action(
-            self, "&Cancel run", self.cancel_run, QKeySequence(Qt.Key.Key_Escape)
-        )
-        self.cancel_action.setEnabled(False)
-        report_menu.addAction(self.run_action)
-        report_menu.addAction(self.cancel_action)
-        report_menu.addAction(
-            _action(self, "Review &columns…", lambda: self.open_files(self.sources, review=True))
-        )
-        view_menu = bar.addMenu("&View")
-        self.history_action = _action(
-            self, "Run &history…", self.show_history, QKeySequence("Ctrl+H")
-        )
-        view_menu.addAction(self.history_action)
-        self._refresh_recent()
-
     def _warm_up(self) -> None:
         # Import now, before the window shows, what a run needs on the GUI thread later (the
         # run id, the Scenarios tab): not in the middle of a run or of showing its report.
@@ -203,26 +167,6 @@ class MainWindow(OpenDataMixin, QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.options.save(self.settings)
         self.settings.sync()
-
-    def recent_files(self) -> list[list[str]]:
-        """Give the recently opened file sets, newest first."""
-        return recent_files(self.settings)
-
-    def _remember(self, paths: Sequence[Path]) -> None:
-        remember_files(self.settings, paths)
-        self._refresh_recent()
-
-    def _refresh_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = self.recent_files()
-        for entry in recent:
-            names = ", ".join(Path(p).name for p in entry)
-            action = self.recent_menu.addAction(names)
-            action.setToolTip("\n".join(entry))
-            action.triggered.connect(
-                lambda _=False, e=entry: self.open_files([Path(p) for p in e], review=True)
-            )
-        self.recent_menu.setEnabled(bool(recent))
 
     # -- running ----------------------------------------------------------------------------------
     @property
@@ -399,19 +343,6 @@ class MainWindow(OpenDataMixin, QMainWindow):
             thread.quit()
             thread.wait(5000)
         super().closeEvent(event)
-
-
-def _action(
-    parent: QWidget,
-    text: str,
-    slot: Callable[[], Any],
-    shortcut: QKeySequence | QKeySequence.StandardKey | None = None,
-) -> QAction:
-    action = QAction(text, parent)
-    if shortcut is not None:
-        action.setShortcut(shortcut)
-    action.triggered.connect(lambda _=False: slot())
-    return action
 
 
 def _hint(text: str) -> QLabel:
