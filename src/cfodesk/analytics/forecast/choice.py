@@ -127,6 +127,20 @@ def _listed(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+class _Stack:
+    """Members' unclipped backtest rows stacked once per set of names (the replay reuses them)."""
+
+    def __init__(self, runs: Mapping[str, Run]) -> None:
+        self._runs = runs
+        self._cache: dict[tuple[str, ...], np.ndarray] = {}
+
+    def __getitem__(self, names: list[str]) -> np.ndarray:
+        key = tuple(names)
+        if key not in self._cache:
+            self._cache[key] = np.stack([self._runs[k][0] for k in names])
+        return self._cache[key]
+
+
 def _default(runs: Mapping[str, Run], ics: Mapping[str, float]) -> str:
     if "combination" in runs:
         return "combination"
@@ -156,6 +170,7 @@ def nested_backtest(
     steps = actuals.shape[1]
     target = origins[:, None] + np.arange(steps)[None, :]
     rows = {k: (np.maximum(v[0], 0.0) if clip else v[0]) for k, v in runs.items()}
+    raw = _Stack(runs)
     ets = [k for k in runs if k.startswith("ETS")]
     ets_by_ic = min(ets, key=lambda k: early_ics.get(k, np.inf)) if ets else None
     can_combine = bool(ets) and "theta" in runs and "arima" in runs
@@ -183,7 +198,9 @@ def nested_backtest(
         if can_combine:
             # The member and the weights are what the errors known at this origin said.
             member = min(ets, key=scores.__getitem__) if enough else ets_by_ic
-            combo = combine(runs, member, scores if enough else None)[0]
+            names_now = members(runs, member)
+            weights = combination_weights(names_now, scores if enough else None)
+            combo = np.tensordot(weights, raw[names_now], axes=1)
             combo = np.maximum(combo, 0.0) if clip else combo
             candidates["combination"] = combo
             if enough:
