@@ -48,6 +48,18 @@ class TableRecords:
     date_note: str | None = None
 
 
+def _total_rows_issue(file: str, source_rows: np.ndarray, footer: np.ndarray) -> QualityIssue:
+    """Give the data-quality note for the total and subtotal rows left out of a table."""
+    return QualityIssue(
+        "info",
+        "total_rows",
+        f"{int(footer.sum())} total or subtotal rows dropped (never summed in)",
+        file=file,
+        rows=_rows(source_rows, footer),
+        count=int(footer.sum()),
+    )
+
+
 def _rows(source_rows: np.ndarray, mask: np.ndarray, limit: int = 20) -> tuple[int, ...]:
     return tuple(int(r) for r in source_rows[mask][:limit])
 
@@ -170,16 +182,7 @@ def _date_rows(
     empty_date = raw.isna().to_numpy() & ~footer
     unreadable = bad & ~footer & ~empty_date
     if footer.any():
-        issues.append(
-            QualityIssue(
-                "info",
-                "total_rows",
-                f"{int(footer.sum())} total or subtotal rows dropped (never summed in)",
-                file=plan.file,
-                rows=_rows(source_rows, footer),
-                count=int(footer.sum()),
-            )
-        )
+        issues.append(_total_rows_issue(plan.file, source_rows, footer))
     if empty_date.any():
         issues.append(
             QualityIssue(
@@ -326,16 +329,7 @@ def _statement(
     labels = pd.Series(tidy_labels(cells[label_column]), dtype=object)
     footer = totals | labels.map(is_total_label).to_numpy(dtype=bool)
     if footer.any():
-        issues.append(
-            QualityIssue(
-                "info",
-                "total_rows",
-                f"{int(footer.sum())} total or subtotal rows dropped (never summed in)",
-                file=plan.file,
-                rows=_rows(source_rows, footer),
-                count=int(footer.sum()),
-            )
-        )
+        issues.append(_total_rows_issue(plan.file, source_rows, footer))
     accounts = account_mappings(plan, cells)
     lookup = {m.column: m.target for m in accounts if m.role == "metric"}
     metric = labels.map(lookup).to_numpy(dtype=object)
