@@ -119,3 +119,25 @@ def test_documents_without_sections_still_open(tmp_path: Path) -> None:
     assert wb["Anomalies"].max_row == 1  # header only
     assert "No anomalies were found" in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert len(_pdf_pages(tmp_path / "report.pdf")) >= 2  # title page + summary and tables
+
+
+def test_documents_list_independent_events_before_their_parts():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from cfodesk.export.report_text import top_anomalies
+
+    table = pd.DataFrame(
+        {
+            "id": ["A1", "A2", "A3", "A4"],
+            "linked_to": [None, "A1", "A1", None],
+            "severity": ["high", "high", "high", "low"],
+            "score": [-6.0, 12.0, 9.0, 4.5],
+        }
+    )
+    report = SimpleNamespace(anomalies=SimpleNamespace(table=table))
+    # The cell that drove the event scores higher than the event, but the event is listed first
+    # and the low independent one is not pushed out by the event's parts.
+    assert list(top_anomalies(report, limit=2)["id"]) == ["A1", "A4"]
+    assert list(top_anomalies(report)["id"]) == ["A1", "A4", "A2", "A3"]

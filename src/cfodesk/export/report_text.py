@@ -193,13 +193,18 @@ def scenario_table(report: Report) -> tuple[list[str], list[list[Any]]]:
 
 
 def top_anomalies(report: Report, limit: int = 25) -> pd.DataFrame:
-    """Give the most severe anomalies first (high, medium, low; then by score), at most ``limit``."""
+    """Give the most severe anomalies first, at most ``limit``: independent events before the
+    anomalies that are part of another (a segment's share, a balance echoing a flow), then high,
+    medium, low, then by the size of the score."""
     table = section_table(report.anomalies)
     if table is None or table.empty:
         return pd.DataFrame()
     order = {"high": 0, "medium": 1, "low": 2}
+    linked = table["linked_to"].notna() if "linked_to" in table.columns else False
     ranked = table.assign(
+        _linked=linked,
         _rank=table["severity"].map(order).fillna(3),
         _score=-pd.to_numeric(table.get("score"), errors="coerce").abs(),
     )
-    return ranked.sort_values(["_rank", "_score"]).drop(columns=["_rank", "_score"]).head(limit)
+    columns = ["_linked", "_rank", "_score"]
+    return ranked.sort_values(columns, kind="stable").drop(columns=columns).head(limit)
