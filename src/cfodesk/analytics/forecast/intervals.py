@@ -190,8 +190,7 @@ def conformal_widths(
     # Mondrian conformal: each group (a hierarchy level) with scores enough of its own gets its
     # own quantiles, so that totals and leaves are each covered as promised, not only on average.
     for group in dict.fromkeys(groups or []):
-        rows = [i for i in with_errors if groups[i] == group]
-        pools = _step_pools([scored[with_errors.index(i)] for i in rows])
+        pools = _step_pools([s for s, i in zip(scored, with_errors) if groups[i] == group])
         if sum(len(p) for p in pools) < MIN_GROUP_SCORES:
             continue
         members = [i for i in range(len(errors)) if groups[i] == group]

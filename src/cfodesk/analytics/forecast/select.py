@@ -99,19 +99,28 @@ def _clean(values: np.ndarray, notes: list[str]) -> tuple[np.ndarray, int, int]:
     return y, first, trailing
 
 
-def _simple(y, model, description, horizon, notes, scale, first, fallback=False):
+def _without_backtest(
+    model, description, forecast, scale, notes, observations, fallback=False
+) -> SeriesForecast:
+    """Give a forecast that had no backtest (tiny, constant or zero history, or a fallback)."""
     return SeriesForecast(
         model=model,
         description=description,
-        forecast=np.full(horizon, float(y[-1]) if len(y) else 0.0),
+        forecast=forecast,
         scale=scale,
         backtest=np.zeros((0, 1)),
         origin_positions=np.zeros(0, dtype=int),
         actuals=np.zeros((0, 1)),
         notes=notes,
         fallback=fallback,
-        observations=len(y),
+        observations=observations,
     )
+
+
+def _simple(y, model, description, horizon, notes, scale):
+    """Give the last value carried forward, without a backtest."""
+    last = float(y[-1]) if len(y) else 0.0
+    return _without_backtest(model, description, np.full(horizon, last), scale, notes, len(y))
 
 
 #: Seasonal strength above which ARIMA differences seasonally (auto.arima's heuristic is 0.64;
@@ -213,7 +222,7 @@ def forecast_series(
     total = horizon + trailing
     if len(y) == 0:
         notes.append("No data: forecast set to zero")
-        out = _simple(np.zeros(1), "none", "No data", total, notes, 1.0, 0)
+        out = _simple(np.zeros(1), "none", "No data", total, notes, 1.0)
         out.observations = 0
         out.forecast = out.forecast[trailing:]
         return out
@@ -222,13 +231,13 @@ def forecast_series(
     scale = _scale(y, m)
     if np.all(y == 0):
         notes.append("All values are zero: forecast stays at zero")
-        out = _simple(y, "zero", "All zero history: zero forecast", total, notes, 0.0, first)
+        out = _simple(y, "zero", "All zero history: zero forecast", total, notes, 0.0)
     elif np.all(y == y[0]):
         notes.append("Constant history: forecast stays at that value")
-        out = _simple(y, "constant", f"Constant value {y[0]:,.4g}", total, notes, 0.0, first)
+        out = _simple(y, "constant", f"Constant value {y[0]:,.4g}", total, notes, 0.0)
     elif len(y) <= TINY:
         notes.append(f"Only {len(y)} data points: last value carried forward")
-        out = _simple(y, "naive", "Last value carried forward", total, notes, scale, first)
+        out = _simple(y, "naive", "Last value carried forward", total, notes, scale)
     else:
         out = _select(y, m, horizon, total, first, scale, notes, nonnegative)
     out.forecast = out.forecast[trailing:]
@@ -343,15 +352,12 @@ def fallback_series(
     if nonnegative or (nonnegative is None and np.all(y >= 0)):
         fc = np.maximum(fc, 0.0)
     notes.append(f"Fallback to seasonal naive: {reason}")
-    return SeriesForecast(
-        model="Seasonal naive",
-        description="Same period last season (fallback)",
-        forecast=fc,
-        scale=_scale(y, m),
-        backtest=np.zeros((0, 1)),
-        origin_positions=np.zeros(0, dtype=int),
-        actuals=np.zeros((0, 1)),
-        notes=notes,
+    return _without_backtest(
+        "Seasonal naive",
+        "Same period last season (fallback)",
+        fc,
+        _scale(y, m),
+        notes,
+        len(y),
         fallback=True,
-        observations=len(y),
     )
